@@ -1,0 +1,32 @@
+# The two commands of a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean install-sql
+
+# Create the virtual environment and install pgledger (editable) with its dev tools.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/pgledger demo
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check python_client tests bench
+	$(BIN)/ruff format --check python_client tests bench
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint db/
+
+test: lint
+	$(BIN)/pytest
+
+# Regenerate db/install.sql after adding a migration or a function file.
+install-sql: $(BIN)/.installed
+	$(BIN)/python -m pgledger.migrate --write-install
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,120 @@
+"""Ledger errors: one exception class per SQLSTATE of class ``LG``.
+
+The rules live in SQL; each rule raises its own stable SQLSTATE. This module maps those codes
+to exception classes so callers catch ``InsufficientFunds`` rather than parse messages.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import psycopg
+
+
+class LedgerError(Exception):
+    """Base class of every error pgledger raises on purpose."""
+
+    sqlstate: ClassVar[str | None] = None
+
+    def __init__(self, message: str, *, hint: str | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.detail = detail
+
+    def __str__(self) -> str:
+        if self.sqlstate is None:
+            return self.message
+        return f"{self.sqlstate}: {self.message}"
+
+
+class ConcurrencyError(LedgerError):
+    """LG001: the account's version is not the expected one; another writer appended first."""
+
+    sqlstate = "LG001"
+
+
+class AccountNotFound(LedgerError):
+    """LG002: the account does not exist (its first event must be AccountOpened)."""
+
+    sqlstate = "LG002"
+
+
+class AccountAlreadyExists(LedgerError):
+    """LG003: the account is already open."""
+
+    sqlstate = "LG003"
+
+
+class InsufficientFunds(LedgerError):
+    """LG004: the withdrawal would take the balance below zero."""
+
+    sqlstate = "LG004"
+
+
+class InvalidEvent(LedgerError):
+    """LG005: an event or an argument is malformed; the message names the field and why."""
+
+    sqlstate = "LG005"
+
+
+class EventTimeOrderError(LedgerError):
+    """LG006: occurred_at is earlier than the account's previous event."""
+
+    sqlstate = "LG006"
+
+
+class IdempotencyConflict(LedgerError):
+    """LG008: an event_id is already stored for a different event or batch."""
+
+    sqlstate = "LG008"
+
+
+class MigrationError(LedgerError):
+    """The database schema cannot be migrated safely (for example, an applied file was edited)."""
+
+
+_BY_SQLSTATE: dict[str, type[LedgerError]] = {
+    cls.sqlstate: cls
+    for cls in (
+        ConcurrencyError,
+        AccountNotFound,
+        AccountAlreadyExists,
+        InsufficientFunds,
+        InvalidEvent,
+        EventTimeOrderError,
+        IdempotencyConflict,
+    )
+    if cls.sqlstate is not None
+}
+
+
+def error_class(sqlstate: str) -> type[LedgerError] | None:
+    """The exception class of an ``LG`` SQLSTATE, or None for any other code."""
+    return _BY_SQLSTATE.get(sqlstate)
+
+
+def translate(error: psycopg.Error) -> LedgerError | None:
+    """The ledger exception for a driver error carrying an ``LG`` SQLSTATE, else None."""
+    if error.sqlstate is None:
+        return None
+    cls = error_class(error.sqlstate)
+    if cls is None:
+        return None
+    diag = error.diag
+    return cls(diag.message_primary or str(error), hint=diag.message_hint, detail=diag.message_detail)
+
+
+__all__ = [
+    "AccountAlreadyExists",
+    "AccountNotFound",
+    "ConcurrencyError",
+    "EventTimeOrderError",
+    "IdempotencyConflict",
+    "InsufficientFunds",
+    "InvalidEvent",
+    "LedgerError",
+    "MigrationError",
+    "error_class",
+    "translate",
+]

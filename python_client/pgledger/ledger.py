@@ -1,0 +1,257 @@
+"""Ledger: the thin Python client of the SQL API in schema ``ledger``.
+
+Each method is one call of one SQL function, one round trip. The rules are enforced by the
+database; this class carries values across and turns ``LG`` SQLSTATEs into exceptions.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import astuple, dataclass
+from datetime import datetime
+from decimal import Decimal
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import class_row
+from psycopg.types.composite import CompositeInfo, register_composite
+from psycopg.types.json import Jsonb, set_json_loads
+
+from pgledger.errors import translate
+from pgledger.events import (
+    AccountState,
+    Event,
+    RecordedEvent,
+    check_time,
+    event_from_stored,
+    event_to_json,
+    exact_amount,
+)
+
+_ACCOUNT_COLUMNS = "account_id, owner_name, balance, version, opened_at, last_event_at"
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """An account whose replay differs from its projection row (a row of ledger.verify())."""
+
+    account_id: UUID
+    projection: AccountState | None
+    replayed: AccountState | None
+
+
+def configure(connection: psycopg.Connection[Any]) -> None:
+    """Make the connection read JSON numbers as Decimal, never float."""
+    set_json_loads(partial(json.loads, parse_float=Decimal), connection)
+
+
+class Ledger:
+    """The ledger in one PostgreSQL database.
+
+    ``Ledger(conninfo)`` opens its own connection in autocommit mode: every call is its own
+    transaction. ``Ledger(connection)`` uses the caller's connection as it is, so several calls
+    can share the caller's transaction; the caller then commits and closes it.
+    """
+
+    def __init__(self, conninfo_or_connection: str | psycopg.Connection[Any]) -> None:
+        if isinstance(conninfo_or_connection, str):
+            self._conn: psycopg.Connection[Any] = psycopg.connect(conninfo_or_connection, autocommit=True)
+            self._owned = True
+        else:
+            self._conn = conninfo_or_connection
+            self._owned = False
+        configure(self._conn)
+        self._composites_registered = False
+
+    @property
+    def connection(self) -> psycopg.Connection[Any]:
+        return self._conn
+
+    def close(self) -> None:
+        """Close the connection if this Ledger opened it."""
+        if self._owned:
+            self._conn.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- commands -------------------------------------------------------------------------
+
+    def open_account(
+        self,
+        account_id: UUID,
+        owner_name: str,
+        *,
+        occurred_at: datetime | None = None,
+        event_id: UUID | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Open an account; returns its version (1). Raises AccountAlreadyExists, InvalidEvent."""
+        check_time("occurred_at", occurred_at)
+        return self._scalar(
+            "SELECT ledger.open_account(%s, %s, %s, %s, %s)",
+            (account_id, owner_name, occurred_at, event_id or uuid.uuid4(), _jsonb(metadata)),
+        )
+
+    def deposit(
+        self,
+        account_id: UUID,
+        amount: Decimal,
+        *,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+        event_id: UUID | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Deposit money; returns the new version. Raises AccountNotFound, ConcurrencyError, InvalidEvent, ..."""
+        return self._money("deposit", account_id, amount, expected_version, occurred_at, event_id, metadata)
+
+    def withdraw(
+        self,
+        account_id: UUID,
+        amount: Decimal,
+        *,
+        expected_version: int | None = None,
+        occurred_at: datetime | None = None,
+        event_id: UUID | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Withdraw money; returns the new version. Raises InsufficientFunds, AccountNotFound, ..."""
+        return self._money("withdraw", account_id, amount, expected_version, occurred_at, event_id, metadata)
+
+    def append(
+        self,
+        account_id: UUID,
+        events: Sequence[Event],
+        *,
+        expected_version: int | None = None,
+        event_ids: Sequence[UUID] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append events to one account atomically; returns the new version.
+
+        ``expected_version``: None = any, 0 = the account must not exist yet, n = its version
+        must be n. ``event_ids`` (one per event) make a retry idempotent; fresh ids are made
+        when they are not given. ``metadata`` is stored with every event of the batch.
+        """
+        if event_ids is not None and len(event_ids) != len(events):
+            raise ValueError(f"event_ids has {len(event_ids)} ids for {len(events)} events")
+        for event in events:
+            if event.account_id != account_id:
+                raise ValueError(f"event {event!r} belongs to account {event.account_id}, not {account_id}")
+        ids = list(event_ids) if event_ids is not None else [uuid.uuid4() for _ in events]
+        items = [event_to_json(event, event_id, metadata) for event, event_id in zip(events, ids, strict=True)]
+        return self._scalar("SELECT ledger.append(%s, %s, %s)", (account_id, expected_version, Jsonb(items)))
+
+    # -- queries --------------------------------------------------------------------------
+
+    def events(self, account_id: UUID, *, after_version: int = 0, limit: int | None = None) -> list[RecordedEvent]:
+        """The account's stored events in sequence order."""
+        rows = self._rows(
+            "SELECT id, event_id, aggregate_id, sequence_number, event_version, event_type, payload,"
+            " metadata, occurred_at, recorded_at FROM ledger.read_stream(%s, %s, %s)",
+            (account_id, after_version, limit),
+        )
+        return [
+            RecordedEvent(
+                position=row[0],
+                event_id=row[1],
+                account_id=row[2],
+                sequence_number=row[3],
+                event_version=row[4],
+                event=event_from_stored(row[5], row[2], row[6], row[8]),
+                metadata=row[7],
+                recorded_at=row[9],
+            )
+            for row in rows
+        ]
+
+    def state(self, account_id: UUID) -> AccountState | None:
+        """The account's current state from the projection, or None if it does not exist."""
+        return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state(%s)", (account_id,))
+
+    def replay(self, account_id: UUID) -> AccountState | None:
+        """The account's state folded from its full history, or None if it has no events."""
+        return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.replay(%s)", (account_id,))
+
+    def verify(self) -> list[Mismatch]:
+        """Every account whose replay differs from its projection row (empty: all equal)."""
+        self._register_composites()
+        rows = self._rows("SELECT account_id, projection, replayed FROM ledger.verify()", ())
+        return [Mismatch(row[0], row[1], row[2]) for row in rows]
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _money(
+        self,
+        function: str,
+        account_id: UUID,
+        amount: Decimal,
+        expected_version: int | None,
+        occurred_at: datetime | None,
+        event_id: UUID | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> int:
+        check_time("occurred_at", occurred_at)
+        return self._scalar(
+            f"SELECT ledger.{function}(%s, %s, %s, %s, %s, %s)",
+            (
+                account_id,
+                exact_amount(amount),
+                expected_version,
+                occurred_at,
+                event_id or uuid.uuid4(),
+                _jsonb(metadata),
+            ),
+        )
+
+    def _scalar(self, query: str, params: Sequence[Any]) -> int:
+        with self._translated():
+            row = self._conn.execute(query, params).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def _rows(self, query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with self._translated():
+            return self._conn.execute(query, params).fetchall()
+
+    def _one_state(self, query: str, params: Sequence[Any]) -> AccountState | None:
+        with self._translated(), self._conn.cursor(row_factory=class_row(AccountState)) as cur:
+            return cur.execute(query, params).fetchone()
+
+    def _register_composites(self) -> None:
+        if self._composites_registered:
+            return
+        info = CompositeInfo.fetch(self._conn, "ledger.account")
+        assert info is not None, "type ledger.account is missing: run `pgledger migrate`"
+        register_composite(info, self._conn, factory=AccountState, make_sequence=_state_fields)
+        self._composites_registered = True
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except psycopg.Error as error:
+            ledger_error = translate(error)
+            if ledger_error is None:
+                raise
+            raise ledger_error from error
+
+
+def _state_fields(state: AccountState, _info: CompositeInfo) -> tuple[Any, ...]:
+    return astuple(state)
+
+
+def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
+    return None if value is None else Jsonb(dict(value))
+
+
+__all__ = ["Ledger", "Mismatch", "configure"]
