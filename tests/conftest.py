@@ -1,0 +1,120 @@
+"""Test servers and databases.
+
+The session uses the server at DATABASE_URL when it is set, otherwise a throwaway embedded
+PostgreSQL 18 (fsync off: these data are disposable). pytest-postgresql gives every test a
+fresh database cloned from a template that `pgledger.migrate` has migrated once per session.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, settings
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from pytest_postgresql import factories
+from pytest_postgresql.executors import NoopExecutor
+from pytest_postgresql.janitor import DatabaseJanitor
+
+from pgledger.ledger import Ledger
+from pgledger.migrate import migrate
+from pgledger.server import EmbeddedServer
+
+# Property tests: bounded and reproducible in CI; HYPOTHESIS_PROFILE=dev explores more.
+settings.register_profile(
+    "ci",
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev",
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+class ServerInfo(NoopExecutor):
+    """pytest-postgresql's description of an existing server, plus how we got it."""
+
+    embedded: EmbeddedServer | None = None
+
+    def conninfo(self, dbname: str) -> str:
+        return make_conninfo(host=self.host, port=self.port, user=self.user, password=self.password, dbname=dbname)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[ServerInfo]:
+    url = os.environ.get("DATABASE_URL")
+    scratch: str | None = None
+    embedded: EmbeddedServer | None = None
+    if url:
+        params = conninfo_to_dict(url)
+        host = str(params.get("host") or "localhost")
+        port = int(params.get("port") or 5432)
+        user = str(params.get("user") or getpass.getuser())
+        password = params.get("password")
+    else:
+        scratch = tempfile.mkdtemp(prefix="pgledger-test-")
+        embedded = EmbeddedServer(Path(scratch) / "data", durable=False)
+        embedded.start()
+        host, port, user, password = str(embedded.data_dir), 5432, "postgres", None
+    server = ServerInfo(
+        host=host,
+        port=port,
+        user=user,
+        password=str(password) if password else None,
+        options="",
+        dbname=f"pgledger_test_{os.getpid()}",
+    )
+    server.embedded = embedded
+    janitor = DatabaseJanitor(
+        user=user,
+        host=host,
+        port=port,
+        password=server.password,
+        dbname=server.template_dbname,
+        as_template=True,
+    )
+    janitor.drop()
+    try:
+        with janitor:
+            migrate(server.conninfo(server.template_dbname))
+            yield server
+    finally:
+        if embedded is not None:
+            embedded.stop()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+postgresql = factories.postgresql("pg_server")
+
+
+@pytest.fixture
+def dsn(postgresql: psycopg.Connection[Any], pg_server: ServerInfo) -> str:
+    """Connection string of this test's fresh, migrated database."""
+    return pg_server.conninfo(postgresql.info.dbname)
+
+
+@pytest.fixture
+def ledger(dsn: str) -> Iterator[Ledger]:
+    with Ledger(dsn) as client:
+        yield client
+
+
+@pytest.fixture
+def db(dsn: str) -> Iterator[psycopg.Connection[Any]]:
+    """A plain autocommit connection to this test's database, for looking at tables directly."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        yield conn

@@ -1,0 +1,32 @@
+"""Small helpers shared by the tests: looking at what is stored."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+
+def stored_counts(db: psycopg.Connection[Any]) -> tuple[int, int]:
+    """(rows in ledger.events, rows in ledger.accounts)."""
+    row = db.execute("SELECT (SELECT count(*) FROM ledger.events), (SELECT count(*) FROM ledger.accounts)").fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def sequence_numbers(db: psycopg.Connection[Any], account_id: UUID) -> list[int]:
+    rows = db.execute(
+        "SELECT sequence_number FROM ledger.events WHERE aggregate_id = %s ORDER BY id", (account_id,)
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def sqlstate_of(error: BaseException) -> str | None:
+    """The SQLSTATE behind a ledger exception (its __cause__) or a driver error."""
+    if isinstance(error, psycopg.Error):
+        return error.sqlstate
+    cause = error.__cause__
+    if isinstance(cause, psycopg.Error):
+        return cause.sqlstate
+    return None

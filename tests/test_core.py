@@ -1,0 +1,94 @@
+"""The seed's checks: open, deposit, withdraw; what is stored; replay equals the projection."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+
+from pgledger import AccountOpened, Ledger, MoneyDeposited, MoneyWithdrawn
+from tests.helpers import sequence_numbers
+
+
+def test_open_deposit_withdraw_stores_three_events_numbered_1_2_3(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
+    account = uuid.uuid4()
+    assert ledger.open_account(account, "Ada Lovelace") == 1
+    assert ledger.deposit(account, Decimal("100.00")) == 2
+    assert ledger.withdraw(account, Decimal("30.25")) == 3
+
+    rows = db.execute(
+        "SELECT sequence_number, event_type, payload FROM ledger.events WHERE aggregate_id = %s ORDER BY id",
+        (account,),
+    ).fetchall()
+    assert rows == [
+        (1, "AccountOpened", {"owner_name": "Ada Lovelace"}),
+        (2, "MoneyDeposited", {"amount": "100.00"}),
+        (3, "MoneyWithdrawn", {"amount": "30.25"}),
+    ]
+
+
+def test_replay_of_three_events_gives_the_balance_and_equals_the_projection(ledger: Ledger) -> None:
+    account = uuid.uuid4()
+    ledger.open_account(account, "Ada Lovelace")
+    ledger.deposit(account, Decimal("100.00"))
+    ledger.withdraw(account, Decimal("30.25"))
+
+    replayed = ledger.replay(account)
+    projected = ledger.state(account)
+    assert replayed is not None and projected is not None
+    assert replayed.balance == Decimal("69.75")
+    assert replayed.version == 3
+    assert replayed == projected
+    assert ledger.verify() == []
+
+
+def test_state_and_replay_of_an_unknown_account_are_none(ledger: Ledger) -> None:
+    assert ledger.state(uuid.uuid4()) is None
+    assert ledger.replay(uuid.uuid4()) is None
+
+
+def test_events_round_trip_exactly_through_the_store(ledger: Ledger) -> None:
+    account = uuid.uuid4()
+    start = datetime(2024, 5, 1, 9, 30, 0, 123456, tzinfo=timezone(timedelta(hours=2)))
+    written = [
+        AccountOpened(account, "Grace O'Hopper; DROP TABLE ledger.events; --", start),
+        MoneyDeposited(account, Decimal("1000000000000000"), start + timedelta(seconds=1)),
+        MoneyWithdrawn(account, Decimal("0.01"), start + timedelta(seconds=1)),
+        MoneyDeposited(account, Decimal("7.5"), start + timedelta(days=3, microseconds=1)),
+    ]
+    assert ledger.append(account, written, expected_version=0) == 4
+
+    recorded = ledger.events(account)
+    assert [r.event for r in recorded] == written
+    assert [r.sequence_number for r in recorded] == [1, 2, 3, 4]
+    # Exact decimals, scale kept; the same instants (whatever zone the session reads them in).
+    assert [str(getattr(r.event, "amount", "")) for r in recorded[1:]] == ["1000000000000000", "0.01", "7.5"]
+    state = ledger.state(account)
+    assert state is not None
+    assert state.balance == Decimal("1000000000000007.49")
+    assert state.owner_name == "Grace O'Hopper; DROP TABLE ledger.events; --"
+
+
+def test_projection_row_columns_match_the_fold_state_type(db: psycopg.Connection[Any]) -> None:
+    def columns(relation: str) -> list[tuple[str, str]]:
+        rows = db.execute(
+            "SELECT attname, format_type(atttypid, NULL) FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            (relation,),
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    assert columns("ledger.accounts") == columns("ledger.account")
+
+
+def test_database_stamps_a_missing_time_after_the_previous_event(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
+    account = uuid.uuid4()
+    ledger.open_account(account, "Ada")
+    for _ in range(5):
+        ledger.deposit(account, Decimal("1"))
+    times = [r.occurred_at for r in ledger.events(account)]
+    assert times == sorted(times)
+    assert sequence_numbers(db, account) == [1, 2, 3, 4, 5, 6]

@@ -1,0 +1,120 @@
+"""A retried append with the same event_id is applied once and answers like the original."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+
+from pgledger import IdempotencyConflict, Ledger, MoneyDeposited, MoneyWithdrawn
+from tests.helpers import sequence_numbers, stored_counts
+
+OPENED_AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def account(ledger: Ledger) -> uuid.UUID:
+    account_id = uuid.uuid4()
+    ledger.open_account(account_id, "Ada", occurred_at=OPENED_AT)
+    return account_id
+
+
+def test_a_retried_deposit_is_applied_once_and_returns_the_original_version(
+    ledger: Ledger, db: psycopg.Connection[Any], account: uuid.UUID
+) -> None:
+    key = uuid.uuid4()
+    assert ledger.deposit(account, Decimal("10.00"), expected_version=1, event_id=key) == 2
+    ledger.deposit(account, Decimal("5.00"))
+    # The retry carries the now stale expected version: it still answers like the original.
+    assert ledger.deposit(account, Decimal("10.00"), expected_version=1, event_id=key) == 2
+    assert sequence_numbers(db, account) == [1, 2, 3]
+    state = ledger.state(account)
+    assert state is not None and state.balance == Decimal("15.00")
+
+
+def test_a_retried_open_returns_version_1(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
+    account, key = uuid.uuid4(), uuid.uuid4()
+    assert ledger.open_account(account, "Ada", event_id=key) == 1
+    assert ledger.open_account(account, "Ada", event_id=key) == 1
+    assert stored_counts(db) == (1, 1)
+
+
+def test_a_retried_batch_returns_the_original_last_version(
+    ledger: Ledger, db: psycopg.Connection[Any], account: uuid.UUID
+) -> None:
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    batch = [MoneyDeposited(account, Decimal("3"), when), MoneyWithdrawn(account, Decimal("1"), when)]
+    keys = [uuid.uuid4(), uuid.uuid4()]
+    ledger.deposit(account, Decimal("1"), occurred_at=when)
+    assert ledger.append(account, batch, event_ids=keys) == 4
+    assert ledger.append(account, batch, event_ids=keys) == 4
+    assert sequence_numbers(db, account) == [1, 2, 3, 4]
+
+
+def test_a_stored_run_of_a_batch_answers_with_its_last_sequence_number(
+    ledger: Ledger, db: psycopg.Connection[Any], account: uuid.UUID
+) -> None:
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    keys = [uuid.uuid4(), uuid.uuid4()]
+    batch = [MoneyDeposited(account, Decimal("3"), when), MoneyDeposited(account, Decimal("4"), when)]
+    assert ledger.append(account, batch, event_ids=keys) == 3
+    assert ledger.append(account, batch[:1], event_ids=keys[:1]) == 2
+    assert ledger.append(account, batch[1:], event_ids=keys[1:]) == 3
+    assert sequence_numbers(db, account) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["amount", "account", "type", "time", "order", "extended"],
+)
+def test_reusing_an_event_id_for_something_else_is_lg008_and_stores_nothing(
+    ledger: Ledger, db: psycopg.Connection[Any], account: uuid.UUID, change: str
+) -> None:
+    when = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    keys = [uuid.uuid4(), uuid.uuid4()]
+    batch = [MoneyDeposited(account, Decimal("3"), when), MoneyDeposited(account, Decimal("4"), when)]
+    ledger.append(account, batch, event_ids=keys)
+
+    other = uuid.uuid4()
+    ledger.open_account(other, "Other", occurred_at=OPENED_AT)
+    before = stored_counts(db)
+    retries = {
+        "amount": lambda: ledger.deposit(account, Decimal("3.01"), occurred_at=when, event_id=keys[0]),
+        "account": lambda: ledger.deposit(other, Decimal("3"), occurred_at=when, event_id=keys[0]),
+        "type": lambda: ledger.withdraw(account, Decimal("3"), occurred_at=when, event_id=keys[0]),
+        "time": lambda: ledger.deposit(account, Decimal("3"), occurred_at=when.replace(day=2), event_id=keys[0]),
+        "order": lambda: ledger.append(account, batch[::-1], event_ids=keys[::-1]),
+        "extended": lambda: ledger.append(
+            account, [*batch, MoneyDeposited(account, Decimal("5"), when)], event_ids=[*keys, uuid.uuid4()]
+        ),
+    }
+    with pytest.raises(IdempotencyConflict, match="already stored"):
+        retries[change]()
+    assert stored_counts(db) == before
+
+
+def test_concurrent_retries_of_one_deposit_store_it_once(
+    dsn: str, db: psycopg.Connection[Any], account: uuid.UUID
+) -> None:
+    key = uuid.uuid4()
+    callers = 4
+    barrier = threading.Barrier(callers)
+    versions: list[int] = []
+
+    def caller() -> None:
+        with Ledger(dsn) as client:
+            barrier.wait()
+            versions.append(client.deposit(account, Decimal("7"), event_id=key))
+
+    threads = [threading.Thread(target=caller) for _ in range(callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert versions == [2] * callers
+    assert sequence_numbers(db, account) == [1, 2]
