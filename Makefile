@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PY_DIRS := python_client tests $(wildcard bench)
 
 .PHONY: demo test lint bench clean install-sql
 
@@ -16,8 +17,8 @@ demo: $(BIN)/.installed
 	$(BIN)/pgledger demo
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check python_client tests bench
-	$(BIN)/ruff format --check python_client tests bench
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy
 	$(BIN)/sqlfluff lint db/
 
