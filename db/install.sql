@@ -11,7 +11,7 @@ SELECT pg_catalog.pg_advisory_xact_lock(8099561637581120882);
 \ir bootstrap.sql
 DO $install$
 BEGIN
-    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001')) THEN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002')) THEN
         RAISE EXCEPTION 'the database has migrations this install script does not know: it is newer';
     END IF;
 END;
@@ -31,30 +31,67 @@ SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0001') 
 INSERT INTO ledger.schema_migrations (version, name, checksum)
 VALUES ('0001', 'core', 'cef9aa7566ed0a9c228bc44cea177e88f418d2c172183820eca6bedb1224077c');
 \endif
+-- 0002_snapshots.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0002'
+               AND checksum <> 'b7e27a09458a05239860bda9687073064521cac0d5c4aff84e7537ddb30e9bcf') THEN
+        RAISE EXCEPTION 'migration 0002_snapshots.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0002') AS pgledger_apply_0002 \gset
+\if :pgledger_apply_0002
+\ir migrations/0002_snapshots.sql
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0002', 'snapshots', 'b7e27a09458a05239860bda9687073064521cac0d5c4aff84e7537ddb30e9bcf');
+\endif
 SET LOCAL check_function_bodies = off;
 \ir functions/account_fold.sql
+\ir functions/account_history.sql
 \ir functions/account_state.sql
+\ir functions/account_state_at.sql
+\ir functions/account_state_at_version.sql
 \ir functions/append.sql
 \ir functions/command_event.sql
 \ir functions/deposit.sql
+\ir functions/fold_after.sql
+\ir functions/load_account.sql
 \ir functions/open_account.sql
 \ir functions/parse_event.sql
 \ir functions/read_stream.sql
+\ir functions/rebuild_snapshots.sql
 \ir functions/replay.sql
+\ir functions/set_snapshot_interval.sql
+\ir functions/snapshot_before.sql
+\ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
+\ir functions/take_snapshot.sql
 \ir functions/verify.sql
+\ir functions/verify_batch.sql
 \ir functions/withdraw.sql
 SET LOCAL check_function_bodies = on;
 \ir functions/account_fold.sql
+\ir functions/account_history.sql
 \ir functions/account_state.sql
+\ir functions/account_state_at.sql
+\ir functions/account_state_at_version.sql
 \ir functions/append.sql
 \ir functions/command_event.sql
 \ir functions/deposit.sql
+\ir functions/fold_after.sql
+\ir functions/load_account.sql
 \ir functions/open_account.sql
 \ir functions/parse_event.sql
 \ir functions/read_stream.sql
+\ir functions/rebuild_snapshots.sql
 \ir functions/replay.sql
+\ir functions/set_snapshot_interval.sql
+\ir functions/snapshot_before.sql
+\ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
+\ir functions/take_snapshot.sql
 \ir functions/verify.sql
+\ir functions/verify_batch.sql
 \ir functions/withdraw.sql
 COMMIT;

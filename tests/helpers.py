@@ -30,3 +30,13 @@ def sqlstate_of(error: BaseException) -> str | None:
     if isinstance(cause, psycopg.Error):
         return cause.sqlstate
     return None
+
+
+def snapshot_rows(db: psycopg.Connection[Any], account_id: UUID) -> list[tuple[Any, ...]]:
+    """The account's snapshots as ledger.account tuples, by sequence number."""
+    rows = db.execute(
+        "SELECT account_id, owner_name, balance, sequence_number, opened_at, occurred_at"
+        " FROM ledger.account_snapshots WHERE account_id = %s ORDER BY sequence_number",
+        (account_id,),
+    ).fetchall()
+    return [tuple(r) for r in rows]

@@ -11,8 +11,9 @@
 -- (writers of one account serialize; writers of different accounts never wait for each other),
 -- the idempotency keys and the expected version are checked under that lock, each event is
 -- folded onto the current state with ledger.account_apply (the domain rules), and the events
--- and the new projection row are written in the same transaction. A NULL occurred_at is read
--- from the clock after the lock is taken and never earlier than the previous event.
+-- and the new projection row (and, through its trigger, the snapshots) are written in the same
+-- transaction. A NULL occurred_at is read from the clock after the lock is taken and never
+-- earlier than the previous event.
 --
 -- Idempotency: when every event of the batch is already stored under its event_id, as the
 -- same events of this account in the same order, the call stores nothing and returns the
@@ -44,6 +45,7 @@ DECLARE
     v_given_ids bigint;
     v_distinct_ids bigint;
     v_original bigint;
+    v_interval integer;
 BEGIN
     IF p_aggregate_id IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LG005', MESSAGE = 'aggregate_id must not be null';
@@ -81,6 +83,7 @@ BEGIN
 
     -- At most two rounds: the second only when a concurrent transaction created the account
     -- between our lookup and our insert, and then we run again under that account's row lock.
+    <<rounds>>
     FOR v_round IN 1 .. 2 LOOP
         SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
         INTO v_state
@@ -106,6 +109,7 @@ BEGIN
                 HINT = 'Another writer appended first: reload the account and decide again.';
         END IF;
 
+        SELECT st.snapshot_interval INTO v_interval FROM ledger.settings AS st;
         v_clock := pg_catalog.clock_timestamp();
         -- The time of events given without occurred_at; GREATEST skips the NULL of a new account.
         v_default_time := GREATEST(v_clock, v_state.last_event_at);
@@ -124,25 +128,20 @@ BEGIN
             v_event.aggregate_id := p_aggregate_id;
             v_event.sequence_number := v_version + v_i;
             v_state := ledger.account_apply(v_state, v_event);
+            -- Store the projection at every snapshot boundary inside the batch, so the trigger
+            -- ledger.take_snapshot sees (and copies) the state at exactly every Nth event.
+            IF v_i < v_count AND v_state.version % v_interval = 0 THEN
+                IF NOT ledger.store_projection(v_state, NOT v_exists) THEN
+                    CONTINUE rounds;
+                END IF;
+                v_exists := TRUE;
+            END IF;
         END LOOP;
 
-        IF v_exists THEN
-            UPDATE ledger.accounts AS a
-            SET owner_name = v_state.owner_name,
-                balance = v_state.balance,
-                version = v_state.version,
-                last_event_at = v_state.last_event_at
-            WHERE a.account_id = p_aggregate_id;
-        ELSE
-            -- A concurrent creator of the same account blocks here on the primary key until
-            -- the first one ends; if it committed, nothing is inserted and we go round again.
-            INSERT INTO ledger.accounts (account_id, owner_name, balance, version, opened_at, last_event_at)
-            VALUES (v_state.account_id, v_state.owner_name, v_state.balance, v_state.version,
-                    v_state.opened_at, v_state.last_event_at)
-            ON CONFLICT (account_id) DO NOTHING;
-            IF NOT FOUND THEN
-                CONTINUE;
-            END IF;
+        -- A concurrent creator of a new account waits here on the primary key until the first
+        -- one ends; if that one committed, nothing is stored and we go round again.
+        IF NOT ledger.store_projection(v_state, NOT v_exists) THEN
+            CONTINUE rounds;
         END IF;
 
         INSERT INTO ledger.events (

@@ -23,7 +23,7 @@ from pgledger.events import (
     MoneyWithdrawn,
     RecordedEvent,
 )
-from pgledger.ledger import Ledger, Mismatch
+from pgledger.ledger import HistoryEntry, Ledger, Mismatch
 
 __all__ = [
     "AccountAlreadyExists",
@@ -33,6 +33,7 @@ __all__ = [
     "ConcurrencyError",
     "Event",
     "EventTimeOrderError",
+    "HistoryEntry",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidEvent",

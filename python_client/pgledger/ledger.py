@@ -37,6 +37,17 @@ _ACCOUNT_COLUMNS = "account_id, owner_name, balance, version, opened_at, last_ev
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One event of ledger.account_history with the balance right after it."""
+
+    sequence_number: int
+    event_type: str
+    occurred_at: datetime
+    amount: Decimal | None
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Mismatch:
     """An account whose replay differs from its projection row (a row of ledger.verify())."""
 
@@ -188,6 +199,50 @@ class Ledger:
         rows = self._rows("SELECT account_id, projection, replayed FROM ledger.verify()", ())
         return [Mismatch(row[0], row[1], row[2]) for row in rows]
 
+    def verify_batch(self, after: UUID | None, max_count: int) -> list[tuple[UUID, bool, Mismatch]]:
+        """One page of verify: (account_id, replay equals projection, both states) per account."""
+        self._register_composites()
+        rows = self._rows(
+            "SELECT account_id, equal, projection, replayed FROM ledger.verify_batch(%s, %s)", (after, max_count)
+        )
+        return [(row[0], row[1], Mismatch(row[0], row[2], row[3])) for row in rows]
+
+    def load(self, account_id: UUID) -> AccountState | None:
+        """The account's current state from its latest snapshot and the events after it."""
+        return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.load_account(%s)", (account_id,))
+
+    def state_at(self, account_id: UUID, at: datetime) -> AccountState | None:
+        """The account's state as of `at` (events at exactly `at` included); None before it was opened."""
+        check_time("at", at)
+        return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state_at(%s, %s)", (account_id, at))
+
+    def state_at_version(self, account_id: UUID, version: int) -> AccountState | None:
+        """The account's state right after event number `version`; None when it has no such event."""
+        return self._one_state(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state_at_version(%s, %s)", (account_id, version)
+        )
+
+    def history(
+        self, account_id: UUID, start: datetime | None = None, end: datetime | None = None
+    ) -> list[HistoryEntry]:
+        """The account's events with occurred_at in [start, end], each with the balance after it."""
+        check_time("start", start)
+        check_time("end", end)
+        with self._translated(), self._conn.cursor(row_factory=class_row(HistoryEntry)) as cur:
+            return cur.execute(
+                "SELECT sequence_number, event_type, occurred_at, amount, balance"
+                " FROM ledger.account_history(%s, %s, %s)",
+                (account_id, start, end),
+            ).fetchall()
+
+    def rebuild_snapshots(self, account_id: UUID | None = None) -> int:
+        """Recompute the snapshots of one account (None: all) from the full history; returns how many."""
+        return self._scalar("SELECT ledger.rebuild_snapshots(%s)", (account_id,))
+
+    def set_snapshot_interval(self, interval: int) -> int:
+        """Take a snapshot every `interval` events from now on; returns the previous interval."""
+        return self._scalar("SELECT ledger.set_snapshot_interval(%s)", (interval,))
+
     # -- plumbing -------------------------------------------------------------------------
 
     def _money(
@@ -254,4 +309,4 @@ def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
     return None if value is None else Jsonb(dict(value))
 
 
-__all__ = ["Ledger", "Mismatch", "configure"]
+__all__ = ["HistoryEntry", "Ledger", "Mismatch", "configure"]

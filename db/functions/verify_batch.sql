@@ -1,0 +1,56 @@
+-- ledger.verify_batch(after, max_count): ledger.verify one page at a time, for progress
+-- reporting. Takes the next `max_count` account ids after `after` (NULL: from the start) among
+-- the accounts of the projection and of the event store, and returns one row per account:
+-- whether its full replay equals its projection row, and both states. Page on the last
+-- account_id returned; an empty page means done. Raises LG005 unless max_count >= 1.
+CREATE OR REPLACE FUNCTION ledger.verify_batch(p_after uuid, p_max_count integer)
+RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF p_max_count IS NULL OR p_max_count < 1 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('max_count must be 1 or more, got %s', coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    RETURN QUERY
+    WITH RECURSIVE event_ids (id, n) AS (
+        -- The distinct aggregate ids of the event store after p_after, one index probe each.
+        SELECT (SELECT pg_catalog.min(e.aggregate_id) FROM ledger.events AS e
+                WHERE p_after IS NULL OR e.aggregate_id > p_after), 1
+        UNION ALL
+        SELECT (SELECT pg_catalog.min(e.aggregate_id) FROM ledger.events AS e WHERE e.aggregate_id > i.id), i.n + 1
+        FROM event_ids AS i
+        WHERE i.id IS NOT NULL AND i.n < p_max_count
+    ),
+    page AS (
+        SELECT u.id
+        FROM (
+            SELECT i.id FROM event_ids AS i WHERE i.id IS NOT NULL
+            UNION
+            (SELECT a.account_id FROM ledger.accounts AS a
+             WHERE p_after IS NULL OR a.account_id > p_after
+             ORDER BY a.account_id LIMIT p_max_count)
+        ) AS u
+        ORDER BY u.id
+        LIMIT p_max_count
+    ),
+    checked AS (
+        SELECT p.id,
+               (SELECT ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
+                FROM ledger.accounts AS a WHERE a.account_id = p.id) AS projection,
+               (SELECT ledger.account_fold(e ORDER BY e.sequence_number)
+                FROM ledger.events AS e WHERE e.aggregate_id = p.id) AS replayed
+        FROM page AS p
+    )
+    SELECT c.id, c.projection IS NOT DISTINCT FROM c.replayed, c.projection, c.replayed
+    FROM checked AS c
+    ORDER BY c.id;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_batch(uuid, integer) IS
+'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection. Raises LG005 on max_count < 1.';
