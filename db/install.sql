@@ -64,6 +64,7 @@ SET LOCAL check_function_bodies = off;
 \ir functions/replay.sql
 \ir functions/set_snapshot_interval.sql
 \ir functions/snapshot_before.sql
+\ir functions/stats.sql
 \ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
 \ir functions/take_snapshot.sql
@@ -88,6 +89,7 @@ SET LOCAL check_function_bodies = on;
 \ir functions/replay.sql
 \ir functions/set_snapshot_interval.sql
 \ir functions/snapshot_before.sql
+\ir functions/stats.sql
 \ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
 \ir functions/take_snapshot.sql

@@ -92,3 +92,30 @@ def test_database_stamps_a_missing_time_after_the_previous_event(ledger: Ledger,
     times = [r.occurred_at for r in ledger.events(account)]
     assert times == sorted(times)
     assert sequence_numbers(db, account) == [1, 2, 3, 4, 5, 6]
+
+
+def test_verify_and_its_pages_find_every_kind_of_difference(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
+    accounts = sorted(uuid.uuid4() for _ in range(5))
+    for account in accounts:
+        ledger.open_account(account, "Owner")
+        ledger.deposit(account, Decimal("5"))
+    # Tamper as the superuser: a wrong balance, a missing projection row, a row without events.
+    ghost = uuid.uuid4()
+    db.execute("UPDATE ledger.accounts SET balance = 6.00 WHERE account_id = %s", (accounts[1],))
+    db.execute("DELETE FROM ledger.accounts WHERE account_id = %s", (accounts[3],))
+    db.execute(
+        "INSERT INTO ledger.accounts VALUES (%s, 'Ghost', 1.00, 1, now(), now())",
+        (ghost,),
+    )
+    expected = sorted([accounts[1], accounts[3], ghost])
+    assert sorted(m.account_id for m in ledger.verify()) == expected
+    seen: list[uuid.UUID] = []
+    differing: list[uuid.UUID] = []
+    after = None
+    while page := ledger.verify_batch(after, 2):
+        assert len(page) <= 2
+        seen += [row[0] for row in page]
+        differing += [row[0] for row in page if not row[1]]
+        after = page[-1][0]
+    assert seen == sorted([*accounts, ghost])
+    assert sorted(differing) == expected

@@ -19,10 +19,13 @@ BEGIN
     RETURN QUERY
     WITH RECURSIVE event_ids (id, n) AS (
         -- The distinct aggregate ids of the event store after p_after, one index probe each.
-        SELECT (SELECT pg_catalog.min(e.aggregate_id) FROM ledger.events AS e
-                WHERE p_after IS NULL OR e.aggregate_id > p_after), 1
+        SELECT (SELECT e.aggregate_id FROM ledger.events AS e
+                WHERE p_after IS NULL OR e.aggregate_id > p_after
+                ORDER BY e.aggregate_id LIMIT 1), 1
         UNION ALL
-        SELECT (SELECT pg_catalog.min(e.aggregate_id) FROM ledger.events AS e WHERE e.aggregate_id > i.id), i.n + 1
+        SELECT (SELECT e.aggregate_id FROM ledger.events AS e
+                WHERE e.aggregate_id > i.id
+                ORDER BY e.aggregate_id LIMIT 1), i.n + 1
         FROM event_ids AS i
         WHERE i.id IS NOT NULL AND i.n < p_max_count
     ),

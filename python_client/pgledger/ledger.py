@@ -48,6 +48,16 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerStats:
+    """A row of ledger.stats()."""
+
+    accounts: int
+    events: int
+    snapshots: int
+    snapshot_interval: int
+
+
+@dataclass(frozen=True, slots=True)
 class Mismatch:
     """An account whose replay differs from its projection row (a row of ledger.verify())."""
 
@@ -207,6 +217,13 @@ class Ledger:
         )
         return [(row[0], row[1], Mismatch(row[0], row[2], row[3])) for row in rows]
 
+    def stats(self) -> LedgerStats:
+        """How many accounts, events and snapshots the ledger holds, and the snapshot interval."""
+        with self._translated(), self._conn.cursor(row_factory=class_row(LedgerStats)) as cur:
+            row = cur.execute("SELECT accounts, events, snapshots, snapshot_interval FROM ledger.stats()").fetchone()
+        assert row is not None
+        return row
+
     def load(self, account_id: UUID) -> AccountState | None:
         """The account's current state from its latest snapshot and the events after it."""
         return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.load_account(%s)", (account_id,))
@@ -309,4 +326,4 @@ def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
     return None if value is None else Jsonb(dict(value))
 
 
-__all__ = ["HistoryEntry", "Ledger", "Mismatch", "configure"]
+__all__ = ["HistoryEntry", "Ledger", "LedgerStats", "Mismatch", "configure"]
