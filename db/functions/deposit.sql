@@ -1,5 +1,5 @@
 -- ledger.deposit(account_id, amount, expected_version, occurred_at, event_id, metadata):
--- appends MoneyDeposited through ledger.append. Returns the new version.
+-- appends MoneyDeposited through ledger.append_events. Returns the new version.
 --
 -- Raises: LG001 expected version mismatch, LG002 account not found, LG005 invalid amount
 -- (not > 0, more than 2 decimal places, more than 10^15) or occurred_at, LG006 occurred_at
@@ -13,16 +13,19 @@ CREATE OR REPLACE FUNCTION ledger.deposit(
     p_metadata jsonb DEFAULT NULL
 )
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT ledger.append(
+BEGIN
+    RETURN ledger.append_events(
         p_account_id,
         p_expected_version,
-        pg_catalog.jsonb_build_array(ledger.command_event(
-            'MoneyDeposited', pg_catalog.jsonb_build_object('amount', p_amount::text),
-            p_occurred_at, p_event_id, p_metadata)));
+        ARRAY[ledger.new_event(
+            'MoneyDeposited',
+            pg_catalog.jsonb_build_object('amount', ledger.check_amount(p_amount, 'events[0].payload.amount')::text),
+            p_occurred_at, p_event_id, p_metadata)]);
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.deposit(uuid, numeric, bigint, timestamptz, uuid, jsonb) IS

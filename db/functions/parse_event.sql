@@ -1,10 +1,10 @@
 -- ledger.parse_event(event, index): checks one element of the JSON array given to
 -- ledger.append and returns it as a ledger.events row, canonical and not yet stored.
 --
--- Guarantees: every field has the right JSON type and range, unknown fields are refused,
--- amounts are exact decimal strings > 0 with at most 2 decimal places and at most 10^15
--- (stored in canonical form), owner_name is 1..200 characters and not blank, occurred_at is
--- ISO 8601 with an explicit UTC offset. Fields the caller left out stay NULL: event_id,
+-- Guarantees: every field has the right JSON type, unknown fields are refused, amounts are
+-- decimal strings that pass ledger.check_amount (stored in canonical form), owner_name passes
+-- ledger.check_owner_name, metadata ledger.check_metadata, occurred_at is ISO 8601 with an
+-- explicit UTC offset. Fields the caller left out stay NULL: event_id,
 -- occurred_at (ledger.append fills both in), aggregate_id, sequence_number, recorded_at.
 --
 -- Raises: LG005 with the JSON path of the offending field (events[i].payload.amount ...).
@@ -94,23 +94,7 @@ BEGIN
                 MESSAGE = pg_catalog.format('%s.payload.owner_name is required and must be a JSON string, got %s',
                     v_where, coalesce(pg_catalog.jsonb_typeof(v_value), 'nothing'));
         END IF;
-        v_text := v_value #>> '{}';
-        IF pg_catalog.btrim(v_text, E' \t\r\n') = '' THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'LG005',
-                MESSAGE = pg_catalog.format('%s.payload.owner_name must not be empty or blank', v_where);
-        END IF;
-        IF pg_catalog.char_length(v_text) > 200 THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'LG005',
-                MESSAGE = pg_catalog.format('%s.payload.owner_name must be at most 200 characters, got %s',
-                    v_where, pg_catalog.char_length(v_text));
-        END IF;
-        IF v_text ~ '[[:cntrl:]]' THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'LG005',
-                MESSAGE = pg_catalog.format('%s.payload.owner_name must not contain control characters', v_where);
-        END IF;
+        PERFORM ledger.check_owner_name(v_value #>> '{}', v_where || '.payload.owner_name');
         v_result.payload := v_payload;
     ELSE
         IF v_payload - 'amount' <> '{}'::jsonb THEN
@@ -136,24 +120,7 @@ BEGIN
                 MESSAGE = pg_catalog.format('%s.payload.amount must be a decimal such as "12.50", got %L',
                     v_where, pg_catalog.left(v_text, 100));
         END IF;
-        v_amount := v_text::numeric;
-        IF v_amount <= 0 THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'LG005',
-                MESSAGE = pg_catalog.format('%s.payload.amount must be greater than 0, got %s', v_where, v_text);
-        END IF;
-        IF pg_catalog.scale(v_amount) > 2 THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'LG005',
-                MESSAGE = pg_catalog.format('%s.payload.amount must have at most 2 decimal places, got %s',
-                    v_where, v_text);
-        END IF;
-        IF v_amount > 1000000000000000 THEN
-            RAISE EXCEPTION USING
-                ERRCODE = 'LG005',
-                MESSAGE = pg_catalog.format('%s.payload.amount must be at most 1000000000000000, got %s',
-                    v_where, v_text);
-        END IF;
+        v_amount := ledger.check_amount(v_text::numeric, v_where || '.payload.amount');
         -- Canonical text: no sign, no leading zeros, the given scale kept ("007.50" -> "7.50").
         v_result.payload := pg_catalog.jsonb_build_object('amount', v_amount::text);
     END IF;
@@ -201,22 +168,7 @@ BEGIN
     END IF;
 
     -- metadata: optional JSON object of at most 64 KiB.
-    v_value := p_event -> 'metadata';
-    IF v_value IS NULL OR v_value = 'null'::jsonb THEN
-        v_result.metadata := '{}'::jsonb;
-    ELSIF pg_catalog.jsonb_typeof(v_value) <> 'object' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('%s.metadata must be a JSON object, got %s',
-                v_where, pg_catalog.jsonb_typeof(v_value));
-    ELSIF pg_catalog.octet_length(v_value::text) > 65536 THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('%s.metadata must be at most 65536 bytes as JSON text, got %s',
-                v_where, pg_catalog.octet_length(v_value::text));
-    ELSE
-        v_result.metadata := v_value;
-    END IF;
+    v_result.metadata := ledger.check_metadata(p_event -> 'metadata', v_where || '.metadata');
 
     RETURN v_result;
 END;

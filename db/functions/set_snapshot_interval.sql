@@ -1,7 +1,8 @@
 -- ledger.set_snapshot_interval(interval): sets settings.snapshot_interval, the number of events
 -- between two snapshots of an account. Existing snapshots stay valid (queries use the latest
 -- snapshot before their target, whatever its number); ledger.rebuild_snapshots realigns them.
--- Returns the previous interval. Raises LG005 unless 1 <= interval <= 1000000.
+-- The snapshot trigger is redefined with the new interval (a short lock on ledger.accounts
+-- that waits for running appends). Returns the previous interval. Raises LG005 unless 1 <= interval <= 1000000.
 CREATE OR REPLACE FUNCTION ledger.set_snapshot_interval(p_interval integer)
 RETURNS integer
 LANGUAGE plpgsql
@@ -19,6 +20,7 @@ BEGIN
     END IF;
     SELECT s.snapshot_interval INTO v_previous FROM ledger.settings AS s FOR UPDATE;
     UPDATE ledger.settings SET snapshot_interval = p_interval;
+    PERFORM ledger.define_snapshot_trigger();
     RETURN v_previous;
 END;
 $function$;

@@ -2,9 +2,9 @@
 --
 -- Called under the account's lock with the parsed batch. Returns NULL when none of the batch's
 -- event_ids is stored. When every event of the batch carries an event_id and all of them are
--- stored as these events (same account, same type, version and payload, and occurred_at where
--- the batch gives one), consecutively and in the same order, returns the sequence number of
--- the batch's last event: for a retry, the version the original append returned.
+-- stored as these events (ledger.event_matches), consecutively and in the same order, returns
+-- the sequence number of the batch's last event: for a retry, the version the original append
+-- returned.
 --
 -- Raises: LG008 when some but not all are stored, or stored as different events.
 CREATE OR REPLACE FUNCTION ledger.stored_batch_version(p_aggregate_id uuid, p_events ledger.events[])
@@ -18,20 +18,33 @@ DECLARE
     v_offsets bigint;
     v_last bigint;
     v_example uuid;
+    v_stored ledger.events;
+    v_given ledger.events;
 BEGIN
-    SELECT pg_catalog.count(*),
-           pg_catalog.bool_and(
-               s.aggregate_id = p_aggregate_id
-               AND s.event_type = n.event_type
-               AND s.event_version = n.event_version
-               AND s.payload = n.payload
-               AND (n.occurred_at IS NULL OR s.occurred_at = n.occurred_at)),
-           pg_catalog.count(DISTINCT s.sequence_number - n.ordinality),
-           pg_catalog.max(s.sequence_number),
-           pg_catalog.min(s.event_id::text)::uuid
-    INTO v_found, v_all_same, v_offsets, v_last, v_example
-    FROM pg_catalog.unnest(p_events) WITH ORDINALITY AS n
-    JOIN ledger.events AS s ON s.event_id = n.event_id;
+    IF pg_catalog.cardinality(p_events) = 1 THEN
+        -- The commands' case: one index lookup instead of the general join below.
+        v_given := p_events[1];
+        SELECT s.* INTO v_stored FROM ledger.events AS s WHERE s.event_id = v_given.event_id;
+        IF NOT FOUND THEN
+            RETURN NULL;
+        END IF;
+        v_found := 1;
+        v_offsets := 1;
+        v_last := v_stored.sequence_number;
+        v_example := v_stored.event_id;
+        v_all_same := ledger.event_matches(
+            v_stored, p_aggregate_id, v_given.event_type, v_given.event_version, v_given.payload, v_given.occurred_at);
+    ELSE
+        SELECT pg_catalog.count(*),
+               pg_catalog.bool_and(ledger.event_matches(
+                   s, p_aggregate_id, n.event_type, n.event_version, n.payload, n.occurred_at)),
+               pg_catalog.count(DISTINCT s.sequence_number - n.ordinality),
+               pg_catalog.max(s.sequence_number),
+               pg_catalog.min(s.event_id::text)::uuid
+        INTO v_found, v_all_same, v_offsets, v_last, v_example
+        FROM pg_catalog.unnest(p_events) WITH ORDINALITY AS n
+        JOIN ledger.events AS s ON s.event_id = n.event_id;
+    END IF;
 
     IF v_found = 0 THEN
         RETURN NULL;

@@ -1,0 +1,177 @@
+-- ledger.append_events(aggregate_id, expected_version, events): the one write path of the
+-- ledger, shared by ledger.append (JSON events, after ledger.parse_event) and the commands
+-- ledger.open_account, ledger.deposit and ledger.withdraw (after ledger.new_event), so every
+-- rule holds whichever door is used. `events` are checked, canonical ledger.events rows with
+-- aggregate_id and sequence_number unset; event_id and occurred_at may be NULL. Returns the
+-- account's new version. Internal: granted to no role; callers pin the search_path.
+--
+-- How: the account's projection row is read; the idempotency keys and the expected version are
+-- checked against it; each event is folded onto that state with ledger.account_apply (the
+-- domain rules); the new projection row is written only if the row is still at the version
+-- read (ledger.store_projection, a compare-and-set that also takes its row lock), and the
+-- events (and, through the projection's trigger, the snapshots) in the same transaction. If
+-- another writer got there first, everything is decided again under the row lock. So writers
+-- of one account serialize, and writers of different accounts never wait for each other. A
+-- NULL occurred_at is the clock read on the state the write is decided on, never earlier
+-- than the previous event.
+--
+-- Idempotency: when every event is already stored under its event_id, as the same events of
+-- this account in the same order, nothing is stored and the sequence number of the last one
+-- is returned: for a retry, what the original call returned.
+--
+-- Raises: LG001 expected version mismatch, LG002 account not found, LG003 account already
+-- exists, LG004 insufficient funds, LG005 invalid argument (NULL account, negative expected
+-- version, an event_id twice, occurred_at in the future), LG006 occurred_at earlier than the
+-- previous event, LG008 event_id already used for a different event. Nothing is stored when
+-- it raises.
+CREATE OR REPLACE FUNCTION ledger.append_events(
+    p_aggregate_id uuid,
+    p_expected_version bigint,
+    p_events ledger.events[]
+)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_count integer := pg_catalog.cardinality(p_events);
+    v_events ledger.events[] := p_events;
+    v_event ledger.events;
+    v_state ledger.account;
+    v_stored_version bigint;
+    v_version bigint;
+    v_clock timestamptz;
+    v_default_time timestamptz;
+    v_given_ids bigint;
+    v_distinct_ids bigint;
+    v_original bigint;
+    v_interval integer;
+BEGIN
+    IF p_aggregate_id IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'LG005', MESSAGE = 'aggregate_id must not be null';
+    END IF;
+    IF p_expected_version < 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('expected_version must be NULL, 0 or a positive version, got %s',
+                p_expected_version);
+    END IF;
+    IF v_count = 1 THEN
+        v_given_ids := (p_events[1].event_id IS NOT NULL)::integer;
+    ELSE
+        SELECT pg_catalog.count(e.event_id), pg_catalog.count(DISTINCT e.event_id)
+        INTO v_given_ids, v_distinct_ids
+        FROM pg_catalog.unnest(p_events) AS e;
+        IF v_distinct_ids < v_given_ids THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'LG005',
+                MESSAGE = 'events holds the same event_id more than once';
+        END IF;
+    END IF;
+
+    -- Round 1 reads the account without locking it and writes only if nobody wrote in between
+    -- (ledger.store_projection is a compare-and-set on the version): no extra lock on the
+    -- common path. If another writer got there first, round 2 locks the row (writers of a busy
+    -- account then queue on it) and decides again; round 3 covers an account created
+    -- concurrently under our feet. Every write happens only on the state it was decided on.
+    <<rounds>>
+    FOR v_round IN 1 .. 3 LOOP
+        IF v_round = 1 THEN
+            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+            INTO v_state
+            FROM ledger.accounts AS a
+            WHERE a.account_id = p_aggregate_id;
+        ELSE
+            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+            INTO v_state
+            FROM ledger.accounts AS a
+            WHERE a.account_id = p_aggregate_id
+            FOR UPDATE;
+        END IF;
+        -- The version of the stored projection row; NULL: there is none yet.
+        v_stored_version := v_state.version;
+
+        IF v_given_ids > 0 THEN
+            v_original := ledger.stored_batch_version(p_aggregate_id, v_events);
+            IF v_original IS NOT NULL THEN
+                RETURN v_original;
+            END IF;
+        END IF;
+
+        v_version := coalesce(v_state.version, 0);
+        IF p_expected_version IS NOT NULL AND p_expected_version <> v_version THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'LG001',
+                MESSAGE = pg_catalog.format(
+                    'concurrency conflict on account %s: expected version %s, actual version %s',
+                    p_aggregate_id, p_expected_version, v_version),
+                HINT = 'Another writer appended first: reload the account and decide again.';
+        END IF;
+
+        IF v_count > 1 AND v_interval IS NULL THEN
+            SELECT st.snapshot_interval INTO v_interval FROM ledger.settings AS st;
+        END IF;
+        v_clock := pg_catalog.clock_timestamp();
+        -- The time of events given without occurred_at; GREATEST skips the NULL of a new account.
+        v_default_time := GREATEST(v_clock, v_state.last_event_at);
+        FOR v_i IN 1 .. v_count LOOP
+            v_event := v_events[v_i];
+            IF v_event.occurred_at IS NULL THEN
+                v_event.occurred_at := v_default_time;
+            ELSIF v_event.occurred_at > v_clock THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'LG005',
+                    MESSAGE = pg_catalog.format(
+                        'events[%s].occurred_at %s is in the future (database clock %s)',
+                        v_i - 1, v_event.occurred_at, v_clock),
+                    HINT = 'An event records something that has happened; omit occurred_at to use the database clock.';
+            END IF;
+            v_event.aggregate_id := p_aggregate_id;
+            v_event.sequence_number := v_version + v_i;
+            v_state := ledger.account_apply(v_state, v_event);
+            -- Store the projection at every snapshot boundary inside a batch, so the trigger
+            -- ledger.take_snapshot sees (and copies) the state at exactly every Nth event.
+            IF v_i < v_count AND v_state.version % v_interval = 0 THEN
+                IF NOT ledger.store_projection(v_state, v_stored_version) THEN
+                    CONTINUE rounds;
+                END IF;
+                v_stored_version := v_state.version;
+            END IF;
+        END LOOP;
+
+        IF NOT ledger.store_projection(v_state, v_stored_version) THEN
+            CONTINUE rounds;
+        END IF;
+
+        IF v_count = 1 THEN
+            INSERT INTO ledger.events (
+                event_id, aggregate_id, sequence_number, event_type, event_version,
+                payload, metadata, occurred_at, recorded_at
+            )
+            VALUES (
+                coalesce(v_event.event_id, pg_catalog.gen_random_uuid()), p_aggregate_id, v_state.version,
+                v_event.event_type, v_event.event_version, v_event.payload, v_event.metadata,
+                v_event.occurred_at, v_clock
+            );
+        ELSE
+            INSERT INTO ledger.events (
+                event_id, aggregate_id, sequence_number, event_type, event_version,
+                payload, metadata, occurred_at, recorded_at
+            )
+            SELECT coalesce(e.event_id, pg_catalog.gen_random_uuid()), p_aggregate_id, v_version + e.ordinality,
+                   e.event_type, e.event_version, e.payload, e.metadata,
+                   coalesce(e.occurred_at, v_default_time), v_clock
+            FROM pg_catalog.unnest(v_events) WITH ORDINALITY AS e;
+        END IF;
+
+        RETURN v_state.version;
+    END LOOP;
+
+    RAISE EXCEPTION USING
+        ERRCODE = '40001',
+        MESSAGE = pg_catalog.format('account %s changed under three rounds of append', p_aggregate_id),
+        HINT = 'Retry the transaction.';
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.append_events(uuid, bigint, ledger.events[]) IS
+'The one write path (internal): appends checked events to one account atomically; returns the new version. Raises LG001-LG006, LG008.';
