@@ -4,14 +4,14 @@
 -- Usage, from any directory:  psql -v ON_ERROR_STOP=1 -d DBNAME -f db/install.sql
 -- It does what `pgledger migrate` does: one transaction under the migration lock; each
 -- migration applied once and recorded with its SHA-256; refuses edited or unknown
--- migrations; then every function file, declared and then checked.
+-- migrations; then every function file, declared and then checked; then privileges.sql.
 \set ON_ERROR_STOP on
 BEGIN;
 SELECT pg_catalog.pg_advisory_xact_lock(8099561637581120882);
 \ir bootstrap.sql
 DO $install$
 BEGIN
-    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002')) THEN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003')) THEN
         RAISE EXCEPTION 'the database has migrations this install script does not know: it is newer';
     END IF;
 END;
@@ -46,6 +46,21 @@ SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0002') 
 INSERT INTO ledger.schema_migrations (version, name, checksum)
 VALUES ('0002', 'snapshots', 'b7e27a09458a05239860bda9687073064521cac0d5c4aff84e7537ddb30e9bcf');
 \endif
+-- 0003_security.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0003'
+               AND checksum <> '0ef86752e0c0f6c24d24069d8692742cc756eacb35d33956fa7c35de95f97827') THEN
+        RAISE EXCEPTION 'migration 0003_security.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0003') AS pgledger_apply_0003 \gset
+\if :pgledger_apply_0003
+\ir migrations/0003_security.sql
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0003', 'security', '0ef86752e0c0f6c24d24069d8692742cc756eacb35d33956fa7c35de95f97827');
+\endif
 SET LOCAL check_function_bodies = off;
 \ir functions/account_fold.sql
 \ir functions/account_history.sql
@@ -67,6 +82,7 @@ SET LOCAL check_function_bodies = off;
 \ir functions/read_stream.sql
 \ir functions/rebuild_snapshots.sql
 \ir functions/replay.sql
+\ir functions/sequence_bound.sql
 \ir functions/set_snapshot_interval.sql
 \ir functions/snapshot_before.sql
 \ir functions/stats.sql
@@ -97,6 +113,7 @@ SET LOCAL check_function_bodies = on;
 \ir functions/read_stream.sql
 \ir functions/rebuild_snapshots.sql
 \ir functions/replay.sql
+\ir functions/sequence_bound.sql
 \ir functions/set_snapshot_interval.sql
 \ir functions/snapshot_before.sql
 \ir functions/stats.sql
@@ -106,4 +123,5 @@ SET LOCAL check_function_bodies = on;
 \ir functions/verify.sql
 \ir functions/verify_batch.sql
 \ir functions/withdraw.sql
+\ir privileges.sql
 COMMIT;

@@ -40,6 +40,7 @@ BEGIN
         FROM ledger.events AS e
         WHERE e.aggregate_id = p_account_id
           AND e.sequence_number > coalesce(v_state.version, 0)
+          AND e.sequence_number <= coalesce(ledger.sequence_bound(p_account_id, p_to), 9223372036854775807)
         ORDER BY e.sequence_number
     LOOP
         EXIT WHEN v_event.occurred_at > p_to;

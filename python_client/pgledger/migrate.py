@@ -1,4 +1,4 @@
-"""Applies db/ to a database: the migrations once each, in order, then every function file.
+"""Applies db/ to a database: the migrations once each, in order, every function file, then privileges.
 
 One transaction under an advisory lock, so two migrators at once are safe (the second waits,
 then finds nothing left to do) and a failure leaves the database as it was. Each applied
@@ -126,6 +126,7 @@ def _migrate(conn: psycopg.Connection[Any]) -> MigrationReport:
             conn.execute(f"SET LOCAL check_function_bodies = {check_bodies}")
             for path in functions:
                 conn.execute(_read(path))
+        conn.execute(_read(root / "privileges.sql"))
     return MigrationReport(applied, already, len(functions))
 
 
@@ -139,7 +140,7 @@ def render_install_script(root: Path | None = None) -> str:
         "-- Usage, from any directory:  psql -v ON_ERROR_STOP=1 -d DBNAME -f db/install.sql",
         "-- It does what `pgledger migrate` does: one transaction under the migration lock; each",
         "-- migration applied once and recorded with its SHA-256; refuses edited or unknown",
-        "-- migrations; then every function file, declared and then checked.",
+        "-- migrations; then every function file, declared and then checked; then privileges.sql.",
         "\\set ON_ERROR_STOP on",
         "BEGIN;",
         f"SELECT pg_catalog.pg_advisory_xact_lock({MIGRATION_LOCK_KEY});",
@@ -178,7 +179,7 @@ def render_install_script(root: Path | None = None) -> str:
     for check_bodies in ("off", "on"):
         lines.append(f"SET LOCAL check_function_bodies = {check_bodies};")
         lines += [f"\\ir functions/{path.name}" for path in function_files(root)]
-    lines.append("COMMIT;")
+    lines += ["\\ir privileges.sql", "COMMIT;"]
     return "\n".join(lines) + "\n"
 
 
