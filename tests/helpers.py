@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from uuid import UUID
 
@@ -40,3 +41,15 @@ def snapshot_rows(db: psycopg.Connection[Any], account_id: UUID) -> list[tuple[A
         (account_id,),
     ).fetchall()
     return [tuple(r) for r in rows]
+
+
+def wait_until_blocked(db: psycopg.Connection[Any], pid: int, timeout: float = 30.0) -> None:
+    """Wait until backend `pid` waits for a lock (a condition, checked in the database)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        row = db.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
+        if row is not None and row[0] == "Lock":
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"backend {pid} never blocked on a lock")
+        time.sleep(0.005)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -13,19 +12,7 @@ import psycopg
 import pytest
 
 from pgledger import ConcurrencyError, InsufficientFunds, Ledger
-from tests.helpers import sequence_numbers, stored_counts
-
-
-def wait_until_blocked(db: psycopg.Connection[Any], pid: int, timeout: float = 30.0) -> None:
-    """Wait until backend `pid` waits for a lock (a condition, checked in the database)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        row = db.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone()
-        if row is not None and row[0] == "Lock":
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"backend {pid} never blocked on a lock")
-        time.sleep(0.005)
+from tests.helpers import sequence_numbers, stored_counts, wait_until_blocked
 
 
 def test_two_writers_with_the_same_expected_version_one_wins_and_the_other_gets_lg001(

@@ -9,11 +9,13 @@ from pgledger.errors import (
     AccountNotFound,
     ConcurrencyError,
     EventTimeOrderError,
+    HistoryImmutable,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidEvent,
     LedgerError,
     MigrationError,
+    OutcomeUnknown,
 )
 from pgledger.events import (
     AccountOpened,
@@ -34,6 +36,7 @@ __all__ = [
     "Event",
     "EventTimeOrderError",
     "HistoryEntry",
+    "HistoryImmutable",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidEvent",
@@ -43,5 +46,6 @@ __all__ = [
     "Mismatch",
     "MoneyDeposited",
     "MoneyWithdrawn",
+    "OutcomeUnknown",
     "RecordedEvent",
 ]

@@ -389,7 +389,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "apply db/migrations and db/functions")
     add("demo", cmd_demo, "open an account, deposit, withdraw, and prove replay = projection")
     sub = commands.add_parser("bench", help="run the benchmark (bench/run.py; --help for its options)", add_help=False)
-    sub.add_argument("bench_args", nargs=argparse.REMAINDER)
     sub.set_defaults(func=cmd_bench, json=False)
     sub = commands.add_parser("server", help="the embedded PostgreSQL: start, stop or status")
     sub.add_argument("action", choices=["start", "stop", "status"])
@@ -398,7 +397,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # Everything after `bench` belongs to the benchmark's own parser.
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench":
+        args.bench_args = rest
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         return int(args.func(args))
     except LedgerError as error:

@@ -6,7 +6,9 @@ to exception classes so callers catch ``InsufficientFunds`` rather than parse me
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
+from uuid import UUID
 
 import psycopg
 
@@ -64,10 +66,28 @@ class EventTimeOrderError(LedgerError):
     sqlstate = "LG006"
 
 
+class HistoryImmutable(LedgerError):
+    """LG007: UPDATE, DELETE or TRUNCATE of ledger.events; the history is append-only."""
+
+    sqlstate = "LG007"
+
+
 class IdempotencyConflict(LedgerError):
     """LG008: an event_id is already stored for a different event or batch."""
 
     sqlstate = "LG008"
+
+
+class OutcomeUnknown(LedgerError):
+    """The connection was lost while a command was in flight: it may or may not have been applied.
+
+    Retry the command with the same ``event_ids`` (kept here): a retry is applied at most once,
+    and answers like the original when the original was applied.
+    """
+
+    def __init__(self, message: str, *, event_ids: Sequence[UUID]) -> None:
+        super().__init__(message)
+        self.event_ids = list(event_ids)
 
 
 class MigrationError(LedgerError):
@@ -83,6 +103,7 @@ _BY_SQLSTATE: dict[str, type[LedgerError]] = {
         InsufficientFunds,
         InvalidEvent,
         EventTimeOrderError,
+        HistoryImmutable,
         IdempotencyConflict,
     )
     if cls.sqlstate is not None
@@ -110,11 +131,13 @@ __all__ = [
     "AccountNotFound",
     "ConcurrencyError",
     "EventTimeOrderError",
+    "HistoryImmutable",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidEvent",
     "LedgerError",
     "MigrationError",
+    "OutcomeUnknown",
     "error_class",
     "translate",
 ]

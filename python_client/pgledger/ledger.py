@@ -22,7 +22,7 @@ from psycopg.rows import class_row
 from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg.types.json import Jsonb, set_json_loads
 
-from pgledger.errors import translate
+from pgledger.errors import OutcomeUnknown, translate
 from pgledger.events import (
     AccountState,
     Event,
@@ -75,12 +75,19 @@ class Ledger:
     """The ledger in one PostgreSQL database.
 
     ``Ledger(conninfo)`` opens its own connection in autocommit mode: every call is its own
-    transaction. ``Ledger(connection)`` uses the caller's connection as it is, so several calls
-    can share the caller's transaction; the caller then commits and closes it.
+    transaction, and a lost connection is reopened on the next call. ``Ledger(connection)`` uses
+    the caller's connection as it is, so several calls can share the caller's transaction; the
+    caller then commits and closes it.
+
+    Every command carries event ids (made here when not given). When the connection is lost
+    while a command is in flight, the command raises ``OutcomeUnknown`` with those ids: retrying
+    with them applies the command at most once.
     """
 
     def __init__(self, conninfo_or_connection: str | psycopg.Connection[Any]) -> None:
+        self._conninfo: str | None = None
         if isinstance(conninfo_or_connection, str):
+            self._conninfo = conninfo_or_connection
             self._conn: psycopg.Connection[Any] = psycopg.connect(conninfo_or_connection, autocommit=True)
             self._owned = True
         else:
@@ -91,7 +98,7 @@ class Ledger:
 
     @property
     def connection(self) -> psycopg.Connection[Any]:
-        return self._conn
+        return self._connection()
 
     def close(self) -> None:
         """Close the connection if this Ledger opened it."""
@@ -117,9 +124,11 @@ class Ledger:
     ) -> int:
         """Open an account; returns its version (1). Raises AccountAlreadyExists, InvalidEvent."""
         check_time("occurred_at", occurred_at)
-        return self._scalar(
+        key = event_id or uuid.uuid4()
+        return self._command(
             "SELECT ledger.open_account(%s, %s, %s, %s, %s)",
-            (account_id, owner_name, occurred_at, event_id or uuid.uuid4(), _jsonb(metadata)),
+            (account_id, owner_name, occurred_at, key, _jsonb(metadata)),
+            [key],
         )
 
     def deposit(
@@ -170,7 +179,7 @@ class Ledger:
                 raise ValueError(f"event {event!r} belongs to account {event.account_id}, not {account_id}")
         ids = list(event_ids) if event_ids is not None else [uuid.uuid4() for _ in events]
         items = [event_to_json(event, event_id, metadata) for event, event_id in zip(events, ids, strict=True)]
-        return self._scalar("SELECT ledger.append(%s, %s, %s)", (account_id, expected_version, Jsonb(items)))
+        return self._command("SELECT ledger.append(%s, %s, %s)", (account_id, expected_version, Jsonb(items)), ids)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -219,7 +228,7 @@ class Ledger:
 
     def stats(self) -> LedgerStats:
         """How many accounts, events and snapshots the ledger holds, and the snapshot interval."""
-        with self._translated(), self._conn.cursor(row_factory=class_row(LedgerStats)) as cur:
+        with self._translated(), self._connection().cursor(row_factory=class_row(LedgerStats)) as cur:
             row = cur.execute("SELECT accounts, events, snapshots, snapshot_interval FROM ledger.stats()").fetchone()
         assert row is not None
         return row
@@ -245,7 +254,7 @@ class Ledger:
         """The account's events with occurred_at in [start, end], each with the balance after it."""
         check_time("start", start)
         check_time("end", end)
-        with self._translated(), self._conn.cursor(row_factory=class_row(HistoryEntry)) as cur:
+        with self._translated(), self._connection().cursor(row_factory=class_row(HistoryEntry)) as cur:
             return cur.execute(
                 "SELECT sequence_number, event_type, occurred_at, amount, balance"
                 " FROM ledger.account_history(%s, %s, %s)",
@@ -273,38 +282,56 @@ class Ledger:
         metadata: Mapping[str, Any] | None,
     ) -> int:
         check_time("occurred_at", occurred_at)
-        return self._scalar(
+        key = event_id or uuid.uuid4()
+        return self._command(
             f"SELECT ledger.{function}(%s, %s, %s, %s, %s, %s)",
-            (
-                account_id,
-                exact_amount(amount),
-                expected_version,
-                occurred_at,
-                event_id or uuid.uuid4(),
-                _jsonb(metadata),
-            ),
+            (account_id, exact_amount(amount), expected_version, occurred_at, key, _jsonb(metadata)),
+            [key],
         )
+
+    def _command(self, query: str, params: Sequence[Any], event_ids: Sequence[UUID]) -> int:
+        """One write: a dropped connection means its outcome is unknown (OutcomeUnknown)."""
+        try:
+            return self._scalar(query, params)
+        except psycopg.OperationalError as error:
+            if not (self._conn.broken or self._conn.closed):
+                raise
+            raise OutcomeUnknown(
+                f"the connection was lost during the command, which may or may not have been applied "
+                f"({str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}); "
+                f"retry it with the same event_ids {[str(i) for i in event_ids]}: it is applied at most once",
+                event_ids=event_ids,
+            ) from error
 
     def _scalar(self, query: str, params: Sequence[Any]) -> int:
         with self._translated():
-            row = self._conn.execute(query, params).fetchone()
+            row = self._connection().execute(query, params).fetchone()
         assert row is not None
         return int(row[0])
 
+    def _connection(self) -> psycopg.Connection[Any]:
+        """The connection; one this Ledger opened is reopened if it was lost."""
+        if self._owned and (self._conn.broken or self._conn.closed) and self._conninfo is not None:
+            self._conn = psycopg.connect(self._conninfo, autocommit=True)
+            configure(self._conn)
+            self._composites_registered = False
+        return self._conn
+
     def _rows(self, query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with self._translated():
-            return self._conn.execute(query, params).fetchall()
+            return self._connection().execute(query, params).fetchall()
 
     def _one_state(self, query: str, params: Sequence[Any]) -> AccountState | None:
-        with self._translated(), self._conn.cursor(row_factory=class_row(AccountState)) as cur:
+        with self._translated(), self._connection().cursor(row_factory=class_row(AccountState)) as cur:
             return cur.execute(query, params).fetchone()
 
     def _register_composites(self) -> None:
         if self._composites_registered:
             return
-        info = CompositeInfo.fetch(self._conn, "ledger.account")
+        conn = self._connection()
+        info = CompositeInfo.fetch(conn, "ledger.account")
         assert info is not None, "type ledger.account is missing: run `pgledger migrate`"
-        register_composite(info, self._conn, factory=AccountState, make_sequence=_state_fields)
+        register_composite(info, conn, factory=AccountState, make_sequence=_state_fields)
         self._composites_registered = True
 
     @contextmanager

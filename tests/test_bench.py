@@ -1,0 +1,37 @@
+"""The benchmark harness keeps working: a --quick run completes and writes its results.
+
+No timing is asserted here: figures are only meaningful in `make bench`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bench.run import main
+
+
+@pytest.mark.slow
+def test_quick_benchmark_runs_every_workload_and_writes_results(dsn: str, tmp_path: Path) -> None:
+    assert main(["--quick", "--out", str(tmp_path), "--database-url", dsn]) == 0
+    results = json.loads((tmp_path / "latest.json").read_text())
+    assert results["meta"]["quick"] is True
+    assert "PostgreSQL" in results["meta"]["postgresql"]
+    names = set(results["measures"])
+    for expected in (
+        "append 1 event/txn: Python client (Ledger.deposit)",
+        "append 1000 events in one ledger.append",
+        "8 writers, 8 accounts (events/s)",
+        "replay 10k: full fold (ledger.replay)",
+        "replay 10k: from snapshot (ledger.load_account)",
+    ):
+        assert expected in names
+    assert [row["events"] for row in results["tables"]["scale"]] == [1_000, 10_000]
+    assert len(results["tables"]["peer"]) == 4
+    assert all(m["samples_s"] and min(m["samples_s"]) > 0 for m in results["measures"].values())
+    assert {t["name"] for t in results["targets"]} >= {
+        "client append >= 0.75 x single-row INSERT (events/s)",
+        "8 writers >= 1.5 x 1 writer (events/s)",
+    }
+    assert (tmp_path / "replay.png").read_bytes()[:4] == b"\x89PNG"
