@@ -73,6 +73,7 @@ SET LOCAL check_function_bodies = off;
 \ir functions/check_metadata.sql
 \ir functions/check_owner_name.sql
 \ir functions/deposit.sql
+\ir functions/derived_event_id.sql
 \ir functions/event_matches.sql
 \ir functions/fold_after.sql
 \ir functions/load_account.sql
@@ -89,6 +90,7 @@ SET LOCAL check_function_bodies = off;
 \ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
 \ir functions/take_snapshot.sql
+\ir functions/transfer.sql
 \ir functions/verify.sql
 \ir functions/verify_batch.sql
 \ir functions/withdraw.sql
@@ -104,6 +106,7 @@ SET LOCAL check_function_bodies = on;
 \ir functions/check_metadata.sql
 \ir functions/check_owner_name.sql
 \ir functions/deposit.sql
+\ir functions/derived_event_id.sql
 \ir functions/event_matches.sql
 \ir functions/fold_after.sql
 \ir functions/load_account.sql
@@ -120,6 +123,7 @@ SET LOCAL check_function_bodies = on;
 \ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
 \ir functions/take_snapshot.sql
+\ir functions/transfer.sql
 \ir functions/verify.sql
 \ir functions/verify_batch.sql
 \ir functions/withdraw.sql

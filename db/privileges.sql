@@ -30,7 +30,8 @@ GRANT EXECUTE ON FUNCTION
 ledger.append(uuid, bigint, jsonb),
 ledger.open_account(uuid, text, timestamptz, uuid, jsonb),
 ledger.deposit(uuid, numeric, bigint, timestamptz, uuid, jsonb),
-ledger.withdraw(uuid, numeric, bigint, timestamptz, uuid, jsonb)
+ledger.withdraw(uuid, numeric, bigint, timestamptz, uuid, jsonb),
+ledger.transfer(uuid, uuid, numeric, timestamptz, uuid, jsonb)
 TO ledger_writer;
 
 -- Not granted to anyone: the internals (append_events, parse_event, store_projection, ...),

@@ -157,6 +157,30 @@ class Ledger:
         """Withdraw money; returns the new version. Raises InsufficientFunds, AccountNotFound, ..."""
         return self._money("withdraw", account_id, amount, expected_version, occurred_at, event_id, metadata)
 
+    def transfer(
+        self,
+        from_account: UUID,
+        to_account: UUID,
+        amount: Decimal,
+        *,
+        occurred_at: datetime | None = None,
+        transfer_id: UUID | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> tuple[int, int]:
+        """Move money between two accounts atomically; returns their new versions (from, to).
+
+        Deadlock-free (the database writes the two accounts in a fixed order) and idempotent by
+        ``transfer_id`` (made here when not given; OutcomeUnknown carries it).
+        """
+        check_time("occurred_at", occurred_at)
+        key = transfer_id or uuid.uuid4()
+        query = "SELECT from_version, to_version FROM ledger.transfer(%s, %s, %s, %s, %s, %s)"
+        params = (from_account, to_account, exact_amount(amount), occurred_at, key, _jsonb(metadata))
+        with self._unknown_outcome([key]), self._translated():
+            row = self._connection().execute(query, params).fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
+
     def append(
         self,
         account_id: UUID,
@@ -290,16 +314,21 @@ class Ledger:
         )
 
     def _command(self, query: str, params: Sequence[Any], event_ids: Sequence[UUID]) -> int:
-        """One write: a dropped connection means its outcome is unknown (OutcomeUnknown)."""
-        try:
+        with self._unknown_outcome(event_ids):
             return self._scalar(query, params)
+
+    @contextmanager
+    def _unknown_outcome(self, event_ids: Sequence[UUID]) -> Iterator[None]:
+        """Around one write: a dropped connection means its outcome is unknown (OutcomeUnknown)."""
+        try:
+            yield
         except psycopg.OperationalError as error:
             if not (self._conn.broken or self._conn.closed):
                 raise
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             raise OutcomeUnknown(
-                f"the connection was lost during the command, which may or may not have been applied "
-                f"({str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}); "
-                f"retry it with the same event_ids {[str(i) for i in event_ids]}: it is applied at most once",
+                f"the connection was lost during the command, which may or may not have been applied ({reason}); "
+                f"retry it with the same ids {[str(i) for i in event_ids]}: it is applied at most once",
                 event_ids=event_ids,
             ) from error
 
