@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY_DIRS := python_client tests $(wildcard bench)
 
-.PHONY: demo test lint bench clean install-sql
+.PHONY: demo test lint bench bench-quick clean install-sql
 
 # Create the virtual environment and install pgledger (editable) with its dev tools.
 $(BIN)/.installed: pyproject.toml
@@ -24,6 +24,13 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# The benchmark (bench/run.py): figures, ratios and targets; writes bench/results/.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run
+
+bench-quick: $(BIN)/.installed
+	$(BIN)/python -m bench.run --quick --out /tmp/pgledger-bench-quick
 
 # Regenerate db/install.sql after adding a migration or a function file.
 install-sql: $(BIN)/.installed

@@ -1,0 +1,735 @@
+"""The pgledger benchmark: figures and ratios against baselines measured in the same run.
+
+    make bench                     # the default run (under 10 minutes on 2 cores)
+    python -m bench.run --quick    # the harness on small sizes (under a minute)
+
+It uses DATABASE_URL's server (in a database pgledger_bench it recreates) when that is set,
+else a throwaway embedded PostgreSQL with its default, durable settings. Every target is a
+ratio to a baseline timed in the same run, since absolute times on a shared machine drift.
+Prints a table of medians with min-max, writes bench/results/latest.json and a PNG plot.
+Nothing here asserts: the targets are reported as met or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.types.json import Jsonb
+
+from pgledger import Ledger
+from pgledger.migrate import migrate
+from pgledger.server import EmbeddedServer
+
+RESULTS = Path(__file__).resolve().parent / "results"
+BENCH_DB = "pgledger_bench"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each workload is; --quick shrinks everything."""
+
+    single_events: int
+    single_trials: int
+    batch_trials: int
+    writers_events: int
+    writers_trials: int
+    replay_trials: int
+    scale: tuple[int, ...]
+    scale_probes: int
+    peer_single: int
+    peer_batch: int
+    peer_aggregate: int
+    peer_trials: int
+    interval_sweep: tuple[int, ...]
+
+
+DEFAULT = Sizes(
+    2000, 5, 10, 400, 3, 15, (1_000, 10_000, 100_000, 1_000_000), 60, 1000, 10_000, 10_000, 5, (10, 50, 100, 500, 1000)
+)
+QUICK = Sizes(200, 3, 3, 50, 2, 5, (1_000, 10_000), 20, 100, 1000, 1000, 2, ())
+
+
+@dataclass
+class Measure:
+    """Samples of one measurement, in seconds per trial (or per call), and what one trial does."""
+
+    name: str
+    samples: list[float]
+    events: int = 1  # events per trial, for events/s
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    def rate(self, value: float | None = None) -> float:
+        return self.events / (self.median if value is None else value)
+
+
+@dataclass
+class Target:
+    name: str
+    value: float
+    threshold: float
+    higher_is_better: bool
+    detail: str
+
+    @property
+    def met(self) -> bool:
+        return self.value >= self.threshold if self.higher_is_better else self.value <= self.threshold
+
+
+@dataclass
+class Report:
+    meta: dict[str, Any]
+    measures: dict[str, Measure] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def add(self, measure: Measure) -> Measure:
+        self.measures[measure.name] = measure
+        return measure
+
+
+def timed(fn: Callable[[], object], trials: int, warmup: int = 1) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(trials):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+Work = Callable[[], object]
+
+
+def interleaved(
+    fns: dict[str, Work], trials: int, warmup: int = 1, prepare: dict[str, Callable[[], Work]] | None = None
+) -> dict[str, list[float]]:
+    """Trials of several workloads taken in turn, so that drift of the machine hits them alike.
+
+    A workload in `prepare` is built afresh before each trial, outside the timed region (for
+    baselines whose rows must be new each time).
+    """
+    prepare = prepare or {}
+    samples: dict[str, list[float]] = {name: [] for name in [*fns, *prepare]}
+    for round_ in range(warmup + trials):
+        for name in samples:
+            work = fns[name] if name in fns else prepare[name]()
+            start = time.perf_counter()
+            work()
+            if round_ >= warmup:
+                samples[name].append(time.perf_counter() - start)
+    return samples
+
+
+def deposits(count: int, amount: str = "1.00") -> list[dict[str, Any]]:
+    return [{"event_type": "MoneyDeposited", "payload": {"amount": amount}} for _ in range(count)]
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, conninfo: str, sizes: Sizes, report: Report) -> None:
+        self.conninfo = conninfo
+        self.sizes = sizes
+        self.report = report
+        self.conn = psycopg.connect(conninfo, autocommit=True)
+        self.t0 = datetime.now(timezone.utc) - timedelta(days=400)
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        migrate(self.conninfo)
+        self.conn.execute("CREATE SCHEMA IF NOT EXISTS bench")
+        for table in ("baseline_events", "baseline_events_bare"):
+            self.conn.execute(sql.SQL("DROP TABLE IF EXISTS bench.{}").format(sql.Identifier(table)))
+        # The baseline: the same rows into a copy of ledger.events (columns, defaults, identity,
+        # constraints, indexes), with no ledger in between; and a bare copy without the CHECKs.
+        self.conn.execute("CREATE TABLE bench.baseline_events (LIKE ledger.events INCLUDING ALL)")
+        self.conn.execute(
+            "CREATE TABLE bench.baseline_events_bare"
+            " (LIKE ledger.events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
+        )
+        self.conn.execute("SELECT ledger.set_snapshot_interval(100)")
+        self.conn.execute(
+            "CREATE OR REPLACE FUNCTION bench.noop_apply(p_state ledger.account, p_event ledger.events)"
+            " RETURNS ledger.account LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN p_state; END'"
+        )
+        self.conn.execute(
+            "CREATE OR REPLACE AGGREGATE bench.noop_fold(ledger.events)"
+            " (SFUNC = bench.noop_apply, STYPE = ledger.account)"
+        )
+
+    def open_account(self, name: str) -> uuid.UUID:
+        account = uuid.uuid4()
+        self.conn.execute("SELECT ledger.open_account(%s, %s, %s)", (account, name, self.t0))
+        return account
+
+    def build_account(self, events: int, spacing: timedelta = timedelta(seconds=1)) -> tuple[uuid.UUID, datetime]:
+        """An account with `events` events (opening included), one every `spacing`, in the past."""
+        account = uuid.uuid4()
+        start = datetime.now(timezone.utc) - spacing * (events + 10)
+        self.conn.execute("SELECT ledger.open_account(%s, %s, %s)", (account, f"scale {events}", start))
+        done, chunk = 1, 10_000
+        while done < events:
+            n = min(chunk, events - done)
+            batch = [
+                {
+                    "event_type": "MoneyDeposited",
+                    "payload": {"amount": "1.25"},
+                    "occurred_at": (start + spacing * (done + i)).isoformat(),
+                }
+                for i in range(n)
+            ]
+            self.conn.execute("SELECT ledger.append(%s, NULL, %s)", (account, Jsonb(batch)))
+            done += n
+        self.conn.execute("VACUUM ANALYZE ledger.events")
+        return account, start
+
+    # -- workloads ------------------------------------------------------------------------------
+
+    def single_event_appends(self) -> None:
+        n, trials = self.sizes.single_events, self.sizes.single_trials
+        log(f"single-event appends: {n} events per trial, {trials} trials")
+        ledger = Ledger(self.conninfo)
+        account = self.open_account("single")
+        raw_account = self.open_account("raw")
+        aggregate = uuid.uuid4()
+        sequence = [1]
+        payload = Jsonb({"amount": "1.00"})
+
+        def client() -> None:
+            for _ in range(n):
+                ledger.deposit(account, Decimal("1.00"))
+
+        def raw() -> None:
+            for _ in range(n):
+                self.conn.execute("SELECT ledger.deposit(%s, %s)", (raw_account, Decimal("1.00")))
+
+        def baseline(table: str) -> Callable[[], Work]:
+            query = sql.SQL(
+                "INSERT INTO bench.{} (event_id, aggregate_id, sequence_number, event_type, payload, occurred_at)"
+                " VALUES (%s, %s, %s, 'MoneyDeposited', %s, %s)"
+            ).format(sql.Identifier(table))
+
+            def prepare() -> Work:
+                now = datetime.now(timezone.utc)
+                rows = []
+                for _ in range(n):
+                    sequence[0] += 1
+                    rows.append((uuid.uuid4(), aggregate, sequence[0], payload, now))
+
+                def run() -> None:
+                    for row in rows:
+                        self.conn.execute(query, row)
+
+                return run
+
+            return prepare
+
+        samples = interleaved(
+            {"client": client, "raw": raw},
+            trials,
+            prepare={"baseline": baseline("baseline_events"), "bare": baseline("baseline_events_bare")},
+        )
+        ledger.close()
+        add = self.report.add
+        c = add(Measure("append 1 event/txn: Python client (Ledger.deposit)", samples["client"], n))
+        add(Measure("append 1 event/txn: SELECT ledger.deposit(...)", samples["raw"], n))
+        b = add(Measure("baseline: INSERT 1 row + commit (copy of ledger.events)", samples["baseline"], n))
+        bare = add(Measure("baseline: INSERT 1 row + commit (same columns+indexes, no CHECKs)", samples["bare"], n))
+        self.report.targets.append(
+            Target(
+                "client append >= 0.75 x single-row INSERT (events/s)",
+                c.rate() / b.rate(),
+                0.75,
+                True,
+                f"{c.rate():,.0f} vs {b.rate():,.0f} events/s; vs the CHECK-less copy {c.rate() / bare.rate():.2f}",
+            )
+        )
+
+    def batch_appends(self) -> None:
+        trials = self.sizes.batch_trials
+        log(f"1000-event batches: {trials} trials")
+        account = self.open_account("batch")
+        keyed_account = self.open_account("batch keyed")
+        events = Jsonb(deposits(1000))
+        aggregate = uuid.uuid4()
+        sequence = [1]
+        row_sql = "(%s, %s, %s, 'MoneyDeposited', %s, %s)"
+        query = (
+            "INSERT INTO bench.baseline_events (event_id, aggregate_id, sequence_number, event_type, payload,"
+            " occurred_at) VALUES " + ", ".join([row_sql] * 1000)
+        )
+
+        def append() -> None:
+            self.conn.execute("SELECT ledger.append(%s, NULL, %s)", (account, events))
+
+        def append_keyed() -> Work:
+            keyed = Jsonb([{**e, "event_id": str(uuid.uuid4())} for e in deposits(1000)])
+            return lambda: self.conn.execute("SELECT ledger.append(%s, NULL, %s)", (keyed_account, keyed))
+
+        def baseline() -> Work:
+            now = datetime.now(timezone.utc)
+            params: list[Any] = []
+            for _ in range(1000):
+                sequence[0] += 1
+                params += [uuid.uuid4(), aggregate, sequence[0], Jsonb({"amount": "1.00"}), now]
+            return lambda: self.conn.execute(query, params)
+
+        samples = interleaved({"append": append}, trials, prepare={"keyed": append_keyed, "baseline": baseline})
+        a = self.report.add(Measure("append 1000 events in one ledger.append", samples["append"], 1000))
+        self.report.add(Measure("append 1000 events in one ledger.append, with event_ids", samples["keyed"], 1000))
+        b = self.report.add(Measure("baseline: one 1000-row INSERT (copy of ledger.events)", samples["baseline"], 1000))
+        self.report.targets.append(
+            Target(
+                "1000-event append >= 0.5 x multi-row INSERT (events/s)",
+                a.rate() / b.rate(),
+                0.5,
+                True,
+                f"{a.rate():,.0f} vs {b.rate():,.0f} events/s",
+            )
+        )
+
+    def concurrent_writers(self) -> None:
+        n, trials = self.sizes.writers_events, self.sizes.writers_trials
+        log(f"8 writers on 8 accounts vs 1 writer: {n} events per writer, {trials} trials")
+
+        def run(writers: int) -> Callable[[], None]:
+            accounts = [self.open_account(f"writer {i}") for i in range(writers)]
+            clients = [Ledger(self.conninfo) for _ in range(writers)]
+
+            def work() -> None:
+                barrier = threading.Barrier(writers + 1)
+
+                def writer(i: int) -> None:
+                    barrier.wait()
+                    for _ in range(n):
+                        clients[i].deposit(accounts[i], Decimal("1.00"))
+
+                threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+                for t in threads:
+                    t.start()
+                barrier.wait()
+                for t in threads:
+                    t.join()
+
+            return work
+
+        samples = interleaved({"one": run(1), "eight": run(8)}, trials)
+        one = self.report.add(Measure("1 writer, 1 account (events/s)", samples["one"], n))
+        eight = self.report.add(Measure("8 writers, 8 accounts (events/s)", samples["eight"], 8 * n))
+        self.report.targets.append(
+            Target(
+                "8 writers >= 1.5 x 1 writer (events/s)",
+                eight.rate() / one.rate(),
+                1.5,
+                True,
+                f"{eight.rate():,.0f} vs {one.rate():,.0f} events/s",
+            )
+        )
+
+    def call(self, query: str, params: tuple[Any, ...]) -> Callable[[], None]:
+        def run() -> None:
+            self.conn.execute(query, params).fetchall()
+
+        return run
+
+    def replay(self) -> None:
+        trials = self.sizes.replay_trials
+        log(f"replay of a 10,000-event account: {trials} trials")
+        account, _ = self.build_account(10_000)
+        worst, _ = self.build_account(10_099)  # 99 events after its latest snapshot
+        samples = interleaved(
+            {
+                "fold": self.call("SELECT * FROM ledger.replay(%s)", (account,)),
+                "snapshot": self.call("SELECT * FROM ledger.load_account(%s)", (account,)),
+                "snapshot_worst": self.call("SELECT * FROM ledger.load_account(%s)", (worst,)),
+                "sum": self.call(
+                    "SELECT sum((payload ->> 'amount')::numeric) FROM ledger.events WHERE aggregate_id = %s",
+                    (account,),
+                ),
+                # The floor of any PL/pgSQL fold: an aggregate whose transition does nothing.
+                "noop": self.call(
+                    "SELECT bench.noop_fold(e ORDER BY e.sequence_number) FROM ledger.events AS e"
+                    " WHERE e.aggregate_id = %s",
+                    (account,),
+                ),
+            },
+            trials,
+            warmup=2,
+        )
+        fold = self.report.add(Measure("replay 10k: full fold (ledger.replay)", samples["fold"]))
+        snap = self.report.add(Measure("replay 10k: from snapshot (ledger.load_account)", samples["snapshot"]))
+        worst_m = self.report.add(
+            Measure("replay 10,099: from snapshot + 99 events (worst case)", samples["snapshot_worst"])
+        )
+        base = self.report.add(Measure("baseline: SELECT sum(amount) over the same 10k rows", samples["sum"]))
+        noop = self.report.add(Measure("floor: a no-op PL/pgSQL aggregate over the same 10k rows", samples["noop"]))
+        self.report.targets.append(
+            Target(
+                "full fold <= 2 x plain sum() (time)",
+                fold.median / base.median,
+                2.0,
+                False,
+                f"{fold.median * 1e3:.2f} ms vs {base.median * 1e3:.2f} ms; a no-op PL/pgSQL fold alone is "
+                f"{noop.median / base.median:.1f} x",
+            )
+        )
+        self.report.targets.append(
+            Target(
+                "from snapshot >= 50 x faster than full fold (worst case: 99 events to fold)",
+                fold.median / worst_m.median,
+                50.0,
+                True,
+                f"{worst_m.median * 1e3:.3f} ms (best case {snap.median * 1e3:.3f} ms) vs {fold.median * 1e3:.2f} ms",
+            )
+        )
+
+    def scale_curve(self) -> None:
+        rows = []
+        rng = random.Random(7)
+        for size in self.sizes.scale:
+            log(f"scale: building an account of {size:,} events")
+            account, start = self.build_account(size)
+            fold_trials = 3 if size >= 1_000_000 else 5
+            fold = Measure(
+                f"scale {size}: full fold", timed(self.call("SELECT * FROM ledger.replay(%s)", (account,)), fold_trials)
+            )
+            snap = Measure(
+                f"scale {size}: from snapshot",
+                timed(self.call("SELECT * FROM ledger.load_account(%s)", (account,)), 20, warmup=3),
+            )
+            probes = [start + timedelta(seconds=rng.uniform(0, size)) for _ in range(self.sizes.scale_probes)]
+            self.call("SELECT * FROM ledger.account_state_at(%s, %s)", (account, probes[0]))()
+            at_samples = []
+            for probe in probes:
+                at_samples += timed(
+                    self.call("SELECT * FROM ledger.account_state_at(%s, %s)", (account, probe)), 1, warmup=0
+                )
+            at = Measure(f"scale {size}: account_state_at(random time)", at_samples)
+            for m in (fold, snap, at):
+                self.report.add(m)
+            rows.append(
+                {
+                    "events": size,
+                    "full_fold_ms": fold.median * 1e3,
+                    "from_snapshot_ms": snap.median * 1e3,
+                    "state_at_ms": at.median * 1e3,
+                }
+            )
+        self.report.tables["scale"] = rows
+        smallest, largest = self.sizes.scale[0], self.sizes.scale[-1]
+        first = self.report.measures[f"scale {smallest}: account_state_at(random time)"]
+        last = self.report.measures[f"scale {largest}: account_state_at(random time)"]
+        self.report.targets.append(
+            Target(
+                f"account_state_at flat: median at {largest:,} <= 1.5 x at {smallest:,} events",
+                last.median / first.median,
+                1.5,
+                False,
+                f"{last.median * 1e3:.3f} ms vs {first.median * 1e3:.3f} ms",
+            )
+        )
+
+    def interval_sweep(self) -> None:
+        if not self.sizes.interval_sweep:
+            return
+        log(f"snapshot interval sweep: {self.sizes.interval_sweep}")
+        account, _ = self.build_account(20_000)
+        batch_account = self.open_account("sweep batch")
+        events = Jsonb(deposits(1000))
+        rng = random.Random(11)
+        rows = []
+        for interval in self.sizes.interval_sweep:
+            self.conn.execute("SELECT ledger.set_snapshot_interval(%s)", (interval,))
+            self.conn.execute("SELECT ledger.rebuild_snapshots(%s)", (account,))
+            versions = [rng.randint(10_000, 20_000) for _ in range(30)]
+            at_version = []
+            for v in versions:
+                at_version += timed(
+                    self.call("SELECT * FROM ledger.account_state_at_version(%s, %s)", (account, v)), 1, warmup=0
+                )
+            batch = timed(self.call("SELECT ledger.append(%s, NULL, %s)", (batch_account, events)), 5)
+            rows.append(
+                {
+                    "interval": interval,
+                    "state_at_version_ms": statistics.median(at_version) * 1e3,
+                    "append_1000_ms": statistics.median(batch) * 1e3,
+                    "snapshots_per_million_events": 1_000_000 // interval,
+                }
+            )
+        self.conn.execute("SELECT ledger.set_snapshot_interval(100)")
+        self.conn.execute("SELECT ledger.rebuild_snapshots(%s)", (account,))
+        self.report.tables["snapshot_interval"] = rows
+
+    def peer(self) -> None:
+        try:
+            from bench.peer_eventsourcing import PeerSettings, peer_version, run_peer
+        except ImportError as error:
+            log(f"peer skipped: {error} (pip install 'pgledger[bench]')")
+            self.report.meta["peer"] = f"not run: {error}"
+            return
+        s = self.sizes
+        log(f"peer: eventsourcing {peer_version()}")
+        params = conninfo_to_dict(self.conninfo)
+        settings = PeerSettings(
+            host=str(params.get("host") or "localhost"),
+            port=int(params.get("port") or 5432),
+            user=str(params.get("user") or "postgres"),
+            password=str(params["password"]) if params.get("password") else None,
+            dbname=str(params.get("dbname") or "postgres"),
+        )
+        theirs = run_peer(
+            settings,
+            single_events=s.peer_single,
+            batch_events=s.peer_batch,
+            aggregate_events=s.peer_aggregate,
+            trials=s.peer_trials,
+        )
+        self.report.meta["peer"] = f"eventsourcing {peer_version()} (PostgreSQL recorder, same server)"
+
+        ledger = Ledger(self.conninfo)
+        account = self.open_account("peer single")
+        batch_account = self.open_account("peer batch")
+        state_account, _ = self.build_account(s.peer_aggregate)
+        batch = Jsonb(deposits(s.peer_batch))
+
+        def single() -> None:
+            for _ in range(s.peer_single):
+                ledger.deposit(account, Decimal("1.00"))
+
+        ours = {
+            "single_event_append": timed(single, s.peer_trials),
+            "batch_append": timed(
+                self.call("SELECT ledger.append(%s, NULL, %s)", (batch_account, batch)), s.peer_trials
+            ),
+            "reconstruct": timed(lambda: ledger.replay(state_account), s.peer_trials),
+            "reconstruct_snapshot": timed(lambda: ledger.load(state_account), s.peer_trials),
+        }
+        ledger.close()
+        labels = {
+            "single_event_append": f"{s.peer_single} events, one per transaction",
+            "batch_append": f"{s.peer_batch:,} events in one transaction",
+            "reconstruct": f"rebuild a {s.peer_aggregate:,}-event aggregate, no snapshot",
+            "reconstruct_snapshot": f"rebuild a {s.peer_aggregate:,}-event aggregate from a snapshot",
+        }
+        rows = []
+        for key, label in labels.items():
+            mine = self.report.add(Measure(f"peer row, pgledger: {label}", ours[key]))
+            other = self.report.add(Measure(f"peer row, eventsourcing: {label}", theirs[key]))
+            speedup = other.median / mine.median
+            rows.append(
+                {
+                    "workload": label,
+                    "pgledger_ms": mine.median * 1e3,
+                    "eventsourcing_ms": other.median * 1e3,
+                    "speedup": speedup,
+                }
+            )
+            self.report.targets.append(
+                Target(
+                    f"beat eventsourcing: {label}",
+                    speedup,
+                    1.0,
+                    True,
+                    f"{mine.median * 1e3:.2f} ms vs {other.median * 1e3:.2f} ms",
+                )
+            )
+        self.report.tables["peer"] = rows
+
+
+# -- server, machine, output ---------------------------------------------------------------------
+
+
+@contextmanager
+def bench_database(url: str | None) -> Iterator[tuple[str, str]]:
+    """(conninfo, description) of the database to benchmark in."""
+    if url:
+        yield url, "the given database"
+        return
+    env_url = os.environ.get("DATABASE_URL")
+    if env_url:
+        with psycopg.connect(env_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BENCH_DB)))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DB)))
+        params = {**conninfo_to_dict(env_url), "dbname": BENCH_DB}
+        yield " ".join(f"{k}={v}" for k, v in params.items() if v is not None), "the server at DATABASE_URL"
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="pgledger-bench-"))
+    server = EmbeddedServer(scratch / "data", durable=True)
+    try:
+        server.start()
+        yield server.conninfo(), "a throwaway embedded PostgreSQL (default, durable settings)"
+    finally:
+        server.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def machine(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    except (OSError, StopIteration, ValueError):
+        mem_kb = 0
+    settings = dict(
+        conn.execute(
+            "SELECT name, setting FROM pg_settings WHERE name IN"
+            " ('fsync', 'synchronous_commit', 'shared_buffers', 'wal_level', 'max_connections')"
+        ).fetchall()
+    )
+    version = conn.execute("SELECT version()").fetchone()
+    return {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "postgresql": version[0] if version else "?",
+        "postgresql_settings": settings,
+        "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs ({cpu}), "
+        f"{mem_kb / 1024 / 1024:.1f} GiB RAM",
+        "python": platform.python_version(),
+    }
+
+
+def fmt_time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.0f} us"
+
+
+def print_report(report: Report) -> None:
+    meta = report.meta
+    print(f"\npgledger benchmark, {meta['date']} ({'quick' if meta['quick'] else 'default'} run)")
+    print(f"server:  {meta['postgresql']} on {meta['where']}")
+    print(f"machine: {meta['machine']}; Python {meta['python']}")
+    print(f"\n{'measure':<72} {'median':>11} {'min-max':>23} {'events/s':>10}")
+    for m in report.measures.values():
+        spread = f"{fmt_time(min(m.samples))}-{fmt_time(max(m.samples))}"
+        rate = f"{m.rate():,.0f}" if m.events > 1 else ""
+        print(f"{m.name:<72} {fmt_time(m.median):>11} {spread:>23} {rate:>10}")
+    for name, rows in report.tables.items():
+        print(f"\n{name}:")
+        headers = list(rows[0]) if rows else []
+        print("  " + "  ".join(f"{h:>22}" for h in headers))
+        for row in rows:
+            print("  " + "  ".join(f"{v:>22,.3f}" if isinstance(v, float) else f"{v!s:>22}" for v in row.values()))
+    print(f"\n{'target':<78} {'value':>8} {'needs':>8}  result")
+    for t in report.targets:
+        need = f"{'>=' if t.higher_is_better else '<='}{t.threshold:g}"
+        print(f"{t.name:<78} {t.value:>8.2f} {need:>8}  {'met' if t.met else 'NOT MET'}  ({t.detail})")
+
+
+def write_results(report: Report, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    data = {
+        "meta": report.meta,
+        "measures": {
+            m.name: {
+                "median_s": m.median,
+                "min_s": min(m.samples),
+                "max_s": max(m.samples),
+                "samples_s": m.samples,
+                "events_per_trial": m.events,
+            }
+            for m in report.measures.values()
+        },
+        "tables": report.tables,
+        "targets": [{**asdict(t), "met": t.met} for t in report.targets],
+    }
+    (out / "latest.json").write_text(json.dumps(data, indent=2) + "\n")
+    scale = report.tables.get("scale")
+    if not scale:
+        return
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        log("no matplotlib: plot skipped (pip install 'pgledger[bench]')")
+        return
+    fig, ax = plt.subplots(figsize=(8, 5))
+    sizes = [row["events"] for row in scale]
+    for key, label in (
+        ("full_fold_ms", "full fold (ledger.replay)"),
+        ("from_snapshot_ms", "from latest snapshot (ledger.load_account)"),
+        ("state_at_ms", "account_state_at(random time)"),
+    ):
+        ax.plot(sizes, [row[key] for row in scale], marker="o", label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("events in the account")
+    ax.set_ylabel("median time per call (ms)")
+    ax.set_title(f"Replay time vs history length (snapshot every 100 events)\n{report.meta['postgresql'][:40]}")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "replay.png", dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute; no targets are meaningful")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json and replay.png go")
+    parser.add_argument("--database-url", help="benchmark in this existing database (default: see module doc)")
+    parser.add_argument("--no-peer", action="store_true", help="skip the eventsourcing peer")
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else DEFAULT
+    started = time.perf_counter()
+    with bench_database(args.database_url) as (conninfo, where):
+        bench = Bench(conninfo, sizes, Report(meta={}))
+        bench.report.meta.update(machine(bench.conn))
+        bench.report.meta.update({"quick": args.quick, "where": where, "sizes": asdict(sizes)})
+        bench.prepare()
+        bench.single_event_appends()
+        bench.batch_appends()
+        bench.concurrent_writers()
+        bench.replay()
+        bench.scale_curve()
+        bench.interval_sweep()
+        if not args.no_peer:
+            bench.peer()
+        bench.report.meta["duration_s"] = round(time.perf_counter() - started, 1)
+        print_report(bench.report)
+        write_results(bench.report, args.out)
+        bench.conn.close()
+    log(f"done in {time.perf_counter() - started:.0f} s; results in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
