@@ -99,13 +99,7 @@ class EmbeddedServer:
             pid = int(first)
         except (OSError, ValueError):
             return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return pid
-        return pid
+        return pid if _alive(pid) else None
 
     def running(self) -> bool:
         return self.pid() is not None
@@ -116,6 +110,10 @@ class EmbeddedServer:
         self._init(run_as)
         if self.running():
             return
+        # A server that crashed leaves its lock files behind. Its process is gone or a zombie
+        # (checked by running()), which PostgreSQL's own check would take for a live server.
+        for stale in [self.data_dir / "postmaster.pid", *self.data_dir.glob(".s.PGSQL.*.lock")]:
+            stale.unlink(missing_ok=True)
         options = f"-c listen_addresses='' -k {self.data_dir}"
         if not self.durable:
             options += " -c fsync=off"
@@ -209,10 +207,20 @@ def _children(pid: int) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (a killed server that nobody reaped yet
+    still answers signal 0, and would pass for running)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    except FileNotFoundError:
         return False
+    except OSError:  # no /proc here: fall back to signal 0
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
