@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY_DIRS := python_client tests $(wildcard bench)
 
-.PHONY: demo test lint bench bench-quick clean install-sql
+.PHONY: demo test lint bench bench-quick soak clean install-sql
 
 # Create the virtual environment and install pgledger (editable) with its dev tools.
 $(BIN)/.installed: pyproject.toml
@@ -31,6 +31,11 @@ bench: $(BIN)/.installed
 
 bench-quick: $(BIN)/.installed
 	$(BIN)/python -m bench.run --quick --out /tmp/pgledger-bench-quick
+
+# The long forms of the stress and crash tests (the suite runs short ones).
+soak: $(BIN)/.installed
+	$(BIN)/python -m bench.stress --threads 16 --ops 5000 | tee bench/results/soak-stress.json
+	$(BIN)/python -m bench.crash --rounds 10 | tee bench/results/soak-crash.json
 
 # Regenerate db/install.sql after adding a migration or a function file.
 install-sql: $(BIN)/.installed
