@@ -155,6 +155,7 @@ def log(message: str) -> None:
 
 class Bench:
     def __init__(self, conninfo: str, sizes: Sizes, report: Report) -> None:
+        self.interval = 50
         self.conninfo = conninfo
         self.sizes = sizes
         self.report = report
@@ -175,7 +176,9 @@ class Bench:
             "CREATE TABLE bench.baseline_events_bare"
             " (LIKE ledger.events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
         )
-        self.conn.execute("SELECT ledger.set_snapshot_interval(100)")
+        row = self.conn.execute("SELECT snapshot_interval FROM ledger.stats()").fetchone()
+        self.interval = int(row[0]) if row else 50
+        self.report.meta["snapshot_interval"] = self.interval
         self.conn.execute(
             "CREATE OR REPLACE FUNCTION bench.noop_apply(p_state ledger.account, p_event ledger.events)"
             " RETURNS ledger.account LANGUAGE plpgsql IMMUTABLE AS 'BEGIN RETURN p_state; END'"
@@ -364,7 +367,8 @@ class Bench:
         trials = self.sizes.replay_trials
         log(f"replay of a 10,000-event account: {trials} trials")
         account, _ = self.build_account(10_000)
-        worst, _ = self.build_account(10_099)  # 99 events after its latest snapshot
+        # The worst case: interval - 1 events after the latest snapshot.
+        worst, _ = self.build_account(10_000 + self.interval - 1)
         samples = interleaved(
             {
                 "fold": self.call("SELECT * FROM ledger.replay(%s)", (account,)),
@@ -387,7 +391,10 @@ class Bench:
         fold = self.report.add(Measure("replay 10k: full fold (ledger.replay)", samples["fold"]))
         snap = self.report.add(Measure("replay 10k: from snapshot (ledger.load_account)", samples["snapshot"]))
         worst_m = self.report.add(
-            Measure("replay 10,099: from snapshot + 99 events (worst case)", samples["snapshot_worst"])
+            Measure(
+                f"replay {10_000 + self.interval - 1:,}: from snapshot + {self.interval - 1} events (worst case)",
+                samples["snapshot_worst"],
+            )
         )
         base = self.report.add(Measure("baseline: SELECT sum(amount) over the same 10k rows", samples["sum"]))
         noop = self.report.add(Measure("floor: a no-op PL/pgSQL aggregate over the same 10k rows", samples["noop"]))
@@ -403,7 +410,7 @@ class Bench:
         )
         self.report.targets.append(
             Target(
-                "from snapshot >= 50 x faster than full fold (worst case: 99 events to fold)",
+                f"from snapshot >= 50 x faster than full fold (worst case: {self.interval - 1} events to fold)",
                 fold.median / worst_m.median,
                 50.0,
                 True,
@@ -484,7 +491,7 @@ class Bench:
                     "snapshots_per_million_events": 1_000_000 // interval,
                 }
             )
-        self.conn.execute("SELECT ledger.set_snapshot_interval(100)")
+        self.conn.execute("SELECT ledger.set_snapshot_interval(%s)", (self.interval,))
         self.conn.execute("SELECT ledger.rebuild_snapshots(%s)", (account,))
         self.report.tables["snapshot_interval"] = rows
 
@@ -693,7 +700,10 @@ def write_results(report: Report, out: Path) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("events in the account")
     ax.set_ylabel("median time per call (ms)")
-    ax.set_title(f"Replay time vs history length (snapshot every 100 events)\n{report.meta['postgresql'][:40]}")
+    ax.set_title(
+        f"Replay time vs history length (snapshot every {report.meta['snapshot_interval']} events)\n"
+        f"{report.meta['postgresql'][:40]}"
+    )
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()

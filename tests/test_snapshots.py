@@ -29,7 +29,7 @@ def prefix_fold(db: psycopg.Connection[Any], account: uuid.UUID, version: int) -
 
 
 def test_single_appends_snapshot_exactly_every_n_events(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
-    assert ledger.set_snapshot_interval(5) == 100
+    assert ledger.set_snapshot_interval(5) == 50
     account = uuid.uuid4()
     ledger.open_account(account, "Ada")
     for i in range(22):
@@ -126,5 +126,5 @@ def test_snapshot_interval_must_be_between_1_and_a_million(ledger: Ledger) -> No
     for bad in (0, -1, 1_000_001):
         with pytest.raises(InvalidEvent, match="snapshot interval must be between 1 and 1000000"):
             ledger.set_snapshot_interval(bad)
-    assert ledger.set_snapshot_interval(7) == 100
-    assert ledger.set_snapshot_interval(100) == 7
+    assert ledger.set_snapshot_interval(7) == 50
+    assert ledger.set_snapshot_interval(50) == 7

@@ -6,10 +6,10 @@
 -- every snapshot changes no answer, only the time it takes.
 
 -- One row of settings. snapshot_interval: a snapshot every N events of an account (see
--- docs/decisions.md for why 100).
+-- docs/decisions.md for why 50).
 CREATE TABLE ledger.settings (
     singleton boolean PRIMARY KEY DEFAULT TRUE,
-    snapshot_interval integer NOT NULL DEFAULT 100,
+    snapshot_interval integer NOT NULL DEFAULT 50,
     CONSTRAINT settings_singleton_check CHECK (singleton),
     CONSTRAINT settings_snapshot_interval_check CHECK (snapshot_interval BETWEEN 1 AND 1000000)
 );
