@@ -11,7 +11,7 @@ SELECT pg_catalog.pg_advisory_xact_lock(8099561637581120882);
 \ir bootstrap.sql
 DO $install$
 BEGIN
-    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003')) THEN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005')) THEN
         RAISE EXCEPTION 'the database has migrations this install script does not know: it is newer';
     END IF;
 END;
@@ -20,7 +20,7 @@ $install$;
 DO $install$
 BEGIN
     IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0001'
-               AND checksum <> 'cef9aa7566ed0a9c228bc44cea177e88f418d2c172183820eca6bedb1224077c') THEN
+               AND checksum <> '5aab4a13b70eb78d798383b4d0980da6f7797547c0e4e46ac2e1972e5d85b1ec') THEN
         RAISE EXCEPTION 'migration 0001_core.sql was edited after it was applied';
     END IF;
 END;
@@ -29,13 +29,13 @@ SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0001') 
 \if :pgledger_apply_0001
 \ir migrations/0001_core.sql
 INSERT INTO ledger.schema_migrations (version, name, checksum)
-VALUES ('0001', 'core', 'cef9aa7566ed0a9c228bc44cea177e88f418d2c172183820eca6bedb1224077c');
+VALUES ('0001', 'core', '5aab4a13b70eb78d798383b4d0980da6f7797547c0e4e46ac2e1972e5d85b1ec');
 \endif
 -- 0002_snapshots.sql
 DO $install$
 BEGIN
     IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0002'
-               AND checksum <> 'b7e27a09458a05239860bda9687073064521cac0d5c4aff84e7537ddb30e9bcf') THEN
+               AND checksum <> 'bd81a8aec865863269a2fe27beef35d3d5b2f16d698a621d99e3bf5d26a244ac') THEN
         RAISE EXCEPTION 'migration 0002_snapshots.sql was edited after it was applied';
     END IF;
 END;
@@ -44,7 +44,7 @@ SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0002') 
 \if :pgledger_apply_0002
 \ir migrations/0002_snapshots.sql
 INSERT INTO ledger.schema_migrations (version, name, checksum)
-VALUES ('0002', 'snapshots', 'b7e27a09458a05239860bda9687073064521cac0d5c4aff84e7537ddb30e9bcf');
+VALUES ('0002', 'snapshots', 'bd81a8aec865863269a2fe27beef35d3d5b2f16d698a621d99e3bf5d26a244ac');
 \endif
 -- 0003_security.sql
 DO $install$
@@ -61,28 +61,70 @@ SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0003') 
 INSERT INTO ledger.schema_migrations (version, name, checksum)
 VALUES ('0003', 'security', '0ef86752e0c0f6c24d24069d8692742cc756eacb35d33956fa7c35de95f97827');
 \endif
+-- 0004_global_order.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0004'
+               AND checksum <> 'def733a98096c1c59d6794a5d17141c67acb2f8ab25b4cf71e5a361b918dcf47') THEN
+        RAISE EXCEPTION 'migration 0004_global_order.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0004') AS pgledger_apply_0004 \gset
+\if :pgledger_apply_0004
+\ir migrations/0004_global_order.sql
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0004', 'global_order', 'def733a98096c1c59d6794a5d17141c67acb2f8ab25b4cf71e5a361b918dcf47');
+\endif
+-- 0005_deposit_reference.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0005'
+               AND checksum <> 'ead6855a09fb9d76e595f79647bd2ab07f46e810da5a7da7805064e387526156') THEN
+        RAISE EXCEPTION 'migration 0005_deposit_reference.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0005') AS pgledger_apply_0005 \gset
+\if :pgledger_apply_0005
+\ir migrations/0005_deposit_reference.sql
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0005', 'deposit_reference', 'ead6855a09fb9d76e595f79647bd2ab07f46e810da5a7da7805064e387526156');
+\endif
 SET LOCAL check_function_bodies = off;
 \ir functions/account_fold.sql
 \ir functions/account_history.sql
 \ir functions/account_state.sql
 \ir functions/account_state_at.sql
 \ir functions/account_state_at_version.sql
+\ir functions/advance_subscription.sql
 \ir functions/append.sql
 \ir functions/append_events.sql
 \ir functions/check_amount.sql
 \ir functions/check_metadata.sql
+\ir functions/check_occurred_at.sql
 \ir functions/check_owner_name.sql
+\ir functions/check_reference.sql
+\ir functions/claim_subscription.sql
+\ir functions/current_event_version.sql
+\ir functions/daily_totals.sql
+\ir functions/daily_totals_apply.sql
+\ir functions/daily_totals_reset.sql
 \ir functions/deposit.sql
 \ir functions/derived_event_id.sql
 \ir functions/event_matches.sql
 \ir functions/fold_after.sql
 \ir functions/load_account.sql
 \ir functions/new_event.sql
+\ir functions/notify_new_events.sql
 \ir functions/open_account.sql
 \ir functions/parse_event.sql
+\ir functions/read_all.sql
+\ir functions/read_all_horizon.sql
 \ir functions/read_stream.sql
 \ir functions/rebuild_snapshots.sql
 \ir functions/replay.sql
+\ir functions/reset_subscription.sql
 \ir functions/sequence_bound.sql
 \ir functions/set_snapshot_interval.sql
 \ir functions/snapshot_before.sql
@@ -91,6 +133,7 @@ SET LOCAL check_function_bodies = off;
 \ir functions/stored_batch_version.sql
 \ir functions/take_snapshot.sql
 \ir functions/transfer.sql
+\ir functions/upcast.sql
 \ir functions/verify.sql
 \ir functions/verify_batch.sql
 \ir functions/withdraw.sql
@@ -100,22 +143,34 @@ SET LOCAL check_function_bodies = on;
 \ir functions/account_state.sql
 \ir functions/account_state_at.sql
 \ir functions/account_state_at_version.sql
+\ir functions/advance_subscription.sql
 \ir functions/append.sql
 \ir functions/append_events.sql
 \ir functions/check_amount.sql
 \ir functions/check_metadata.sql
+\ir functions/check_occurred_at.sql
 \ir functions/check_owner_name.sql
+\ir functions/check_reference.sql
+\ir functions/claim_subscription.sql
+\ir functions/current_event_version.sql
+\ir functions/daily_totals.sql
+\ir functions/daily_totals_apply.sql
+\ir functions/daily_totals_reset.sql
 \ir functions/deposit.sql
 \ir functions/derived_event_id.sql
 \ir functions/event_matches.sql
 \ir functions/fold_after.sql
 \ir functions/load_account.sql
 \ir functions/new_event.sql
+\ir functions/notify_new_events.sql
 \ir functions/open_account.sql
 \ir functions/parse_event.sql
+\ir functions/read_all.sql
+\ir functions/read_all_horizon.sql
 \ir functions/read_stream.sql
 \ir functions/rebuild_snapshots.sql
 \ir functions/replay.sql
+\ir functions/reset_subscription.sql
 \ir functions/sequence_bound.sql
 \ir functions/set_snapshot_interval.sql
 \ir functions/snapshot_before.sql
@@ -124,6 +179,7 @@ SET LOCAL check_function_bodies = on;
 \ir functions/stored_batch_version.sql
 \ir functions/take_snapshot.sql
 \ir functions/transfer.sql
+\ir functions/upcast.sql
 \ir functions/verify.sql
 \ir functions/verify_batch.sql
 \ir functions/withdraw.sql

@@ -25,7 +25,7 @@ def test_open_deposit_withdraw_stores_three_events_numbered_1_2_3(ledger: Ledger
     ).fetchall()
     assert rows == [
         (1, "AccountOpened", {"owner_name": "Ada Lovelace"}),
-        (2, "MoneyDeposited", {"amount": "100.00"}),
+        (2, "MoneyDeposited", {"amount": "100.00", "reference": None}),
         (3, "MoneyWithdrawn", {"amount": "30.25"}),
     ]
 

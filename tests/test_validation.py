@@ -240,8 +240,21 @@ class TestAppendDoor:
             ([deposit(event_id=5)], "event_id must be a UUID string"),
             ([deposit(metadata=[1])], "metadata must be a JSON object, got array"),
             ([deposit(metadata={"x": "y" * 70000})], "metadata must be at most 65536 bytes"),
-            ([deposit(event_version=2)], "event_version must be 1"),
-            ([deposit(event_version="1")], "event_version must be 1"),
+            ([deposit(event_version=3)], "event_version must be a version of MoneyDeposited from 1 to 2, got 3"),
+            ([deposit(event_version="1")], 'event_version must be a version of MoneyDeposited from 1 to 2, got "1"'),
+            ([deposit(event_version=1.5)], "event_version must be a version of MoneyDeposited from 1 to 2, got 1.5"),
+            (
+                [{"event_type": "MoneyWithdrawn", "payload": {"amount": "1"}, "event_version": 2}],
+                "event_version must be a version of MoneyWithdrawn from 1 to 1, got 2",
+            ),
+            (
+                [{**deposit(event_version=1), "payload": {"amount": "1", "reference": "x"}}],
+                "payload has an unknown field reference",
+            ),
+            ([{**deposit(), "payload": {"amount": "1", "reference": 5}}], "payload.reference must be a JSON string"),
+            ([{**deposit(), "payload": {"amount": "1", "reference": ""}}], "reference must be 1 to 140 characters"),
+            ([{**deposit(), "payload": {"amount": "1", "reference": "x" * 141}}], "1 to 140 characters, got 141"),
+            ([{**deposit(), "payload": {"amount": "1", "reference": "a\nb"}}], "must not contain control characters"),
         ],
     )
     def test_malformed_events_are_rejected_with_the_field_and_the_reason(

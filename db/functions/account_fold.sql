@@ -10,6 +10,9 @@
 -- LG004 withdrawal beyond the balance, LG005 event of another aggregate / out of sequence /
 -- unknown type, LG006 occurred_at earlier than the previous event.
 --
+-- Events of older versions are upcast first (ledger.upcast), so the fold sees every event in the
+-- current shape of its type.
+--
 -- No SET clause on purpose: it is called once per event, and a SET clause costs a GUC
 -- save/restore per call. Every name is schema-qualified; callers inside ledger run it under
 -- their pinned search_path.
@@ -22,6 +25,10 @@ AS $function$
 DECLARE
     v_amount numeric;
 BEGIN
+    -- Stored events of older versions are folded in the current shape.
+    IF p_event.event_version <> ledger.current_event_version(p_event.event_type) THEN
+        p_event := ledger.upcast(p_event);
+    END IF;
     IF p_state.version IS NULL THEN
         IF p_event.event_type <> 'AccountOpened' THEN
             RAISE EXCEPTION USING
@@ -51,6 +58,12 @@ BEGIN
                     p_state.account_id, p_state.version, p_event.aggregate_id, p_event.sequence_number),
                 HINT = 'Fold an account''s events ordered by sequence_number, starting at 1 or from a snapshot.';
         END IF;
+        IF p_event.event_type = 'AccountOpened' THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'LG003',
+                MESSAGE = pg_catalog.format(
+                    'account %s already exists (opened at %s)', p_state.account_id, p_state.opened_at);
+        END IF;
         IF p_event.occurred_at < p_state.last_event_at THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'LG006',
@@ -73,11 +86,6 @@ BEGIN
                             p_state.account_id, p_state.balance, v_amount);
                 END IF;
                 p_state.balance := p_state.balance - v_amount;
-            WHEN 'AccountOpened' THEN
-                RAISE EXCEPTION USING
-                    ERRCODE = 'LG003',
-                    MESSAGE = pg_catalog.format(
-                        'account %s already exists (opened at %s)', p_state.account_id, p_state.opened_at);
             ELSE
                 RAISE EXCEPTION USING
                     ERRCODE = 'LG005',

@@ -30,7 +30,8 @@ BEGIN
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format('from %s is later than to %s', p_from, p_to);
     END IF;
-    IF p_from IS NOT NULL THEN
+    -- Before the earliest possible event (ledger.check_occurred_at), `from` bounds nothing.
+    IF p_from > '1900-01-01 00:00:00+00'::timestamptz THEN
         -- Everything strictly before p_from: timestamptz counts whole microseconds.
         v_until := p_from - interval '1 microsecond';
         v_state := ledger.fold_after(ledger.snapshot_before(p_account_id, NULL, v_until), p_account_id, NULL, v_until);

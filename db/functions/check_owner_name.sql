@@ -13,7 +13,8 @@ BEGIN
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format('%s is required', p_field);
     END IF;
-    IF pg_catalog.btrim(p_owner_name, E' \t\r\n') = '' THEN
+    -- Blank: nothing but Unicode white space (no-break, ideographic and other spaces included).
+    IF p_owner_name ~ '^[\s\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]*$' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format('%s must not be empty or blank', p_field);
@@ -24,7 +25,7 @@ BEGIN
             MESSAGE = pg_catalog.format('%s must be at most 200 characters, got %s',
                 p_field, pg_catalog.char_length(p_owner_name));
     END IF;
-    IF p_owner_name ~ '[[:cntrl:]]' THEN
+    IF p_owner_name ~ '[[:cntrl:]\u0080-\u009f\u2028\u2029]' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format('%s must not contain control characters', p_field);

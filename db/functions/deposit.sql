@@ -1,8 +1,9 @@
--- ledger.deposit(account_id, amount, expected_version, occurred_at, event_id, metadata):
--- appends MoneyDeposited through ledger.append_events. Returns the new version.
+-- ledger.deposit(account_id, amount, expected_version, occurred_at, event_id, metadata, reference):
+-- appends MoneyDeposited (version 2, with the payer's reference or null) through
+-- ledger.append_events. Returns the new version.
 --
 -- Raises: LG001 expected version mismatch, LG002 account not found, LG005 invalid amount
--- (not > 0, more than 2 decimal places, more than 10^15) or occurred_at, LG006 occurred_at
+-- (not > 0, more than 2 decimal places, more than 10^15), reference or occurred_at, LG006 occurred_at
 -- earlier than the previous event, LG008 event_id reused for a different event.
 CREATE OR REPLACE FUNCTION ledger.deposit(
     p_account_id uuid,
@@ -10,7 +11,8 @@ CREATE OR REPLACE FUNCTION ledger.deposit(
     p_expected_version bigint DEFAULT NULL,
     p_occurred_at timestamptz DEFAULT NULL,
     p_event_id uuid DEFAULT NULL,
-    p_metadata jsonb DEFAULT NULL
+    p_metadata jsonb DEFAULT NULL,
+    p_reference text DEFAULT NULL
 )
 RETURNS bigint
 LANGUAGE plpgsql
@@ -23,10 +25,12 @@ BEGIN
         p_expected_version,
         ARRAY[ledger.new_event(
             'MoneyDeposited',
-            pg_catalog.jsonb_build_object('amount', ledger.check_amount(p_amount, 'events[0].payload.amount')::text),
+            pg_catalog.jsonb_build_object(
+                'amount', ledger.check_amount(p_amount, 'events[0].payload.amount')::text,
+                'reference', ledger.check_reference(p_reference, 'events[0].payload.reference')),
             p_occurred_at, p_event_id, p_metadata)]);
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.deposit(uuid, numeric, bigint, timestamptz, uuid, jsonb) IS
+COMMENT ON FUNCTION ledger.deposit(uuid, numeric, bigint, timestamptz, uuid, jsonb, text) IS
 'Deposits money (appends MoneyDeposited); returns the new version. Raises LG001, LG002, LG005, LG006, LG008.';

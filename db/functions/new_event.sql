@@ -1,7 +1,8 @@
 -- ledger.new_event(event_type, payload, occurred_at, event_id, metadata): the unsaved
 -- ledger.events row a command hands to ledger.append_events, from already-checked type and
--- payload. Checks what the command's own arguments can get wrong: occurred_at must be finite,
--- metadata must pass ledger.check_metadata. Raises LG005 naming the field.
+-- payload (in the current version of the type). Checks what the command's own arguments can get
+-- wrong: occurred_at must pass ledger.check_occurred_at, metadata ledger.check_metadata.
+-- Raises LG005 naming the field.
 CREATE OR REPLACE FUNCTION ledger.new_event(
     p_event_type text,
     p_payload jsonb,
@@ -17,13 +18,9 @@ AS $function$
 DECLARE
     v_event ledger.events;
 BEGIN
-    IF NOT pg_catalog.isfinite(p_occurred_at) THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('events[0].occurred_at must be a finite time, got %s', p_occurred_at);
-    END IF;
+    PERFORM ledger.check_occurred_at(p_occurred_at, 'events[0].occurred_at');
     v_event.event_type := p_event_type;
-    v_event.event_version := 1;
+    v_event.event_version := ledger.current_event_version(p_event_type);
     v_event.payload := p_payload;
     v_event.occurred_at := p_occurred_at;
     v_event.event_id := p_event_id;
@@ -33,4 +30,4 @@ END;
 $function$;
 
 COMMENT ON FUNCTION ledger.new_event(text, jsonb, timestamptz, uuid, jsonb) IS
-'The unsaved event row a command passes to ledger.append_events. Raises LG005 on an infinite occurred_at or bad metadata.';
+'The unsaved event row a command passes to ledger.append_events. Raises LG005 on a bad occurred_at or metadata.';

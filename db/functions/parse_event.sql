@@ -1,7 +1,8 @@
 -- ledger.parse_event(event, index): checks one element of the JSON array given to
 -- ledger.append and returns it as a ledger.events row, canonical and not yet stored.
 --
--- Guarantees: every field has the right JSON type, unknown fields are refused, amounts are
+-- Guarantees: every field has the right JSON type for the event's version (default: the
+-- current one; older versions are accepted as they were), unknown fields are refused, amounts are
 -- decimal strings that pass ledger.check_amount (stored in canonical form), owner_name passes
 -- ledger.check_owner_name, metadata ledger.check_metadata, occurred_at is ISO 8601 with an
 -- explicit UTC offset. Fields the caller left out stay NULL: event_id,
@@ -22,6 +23,7 @@ DECLARE
     v_text text;
     v_amount numeric;
     v_key text;
+    v_allowed text[];
 BEGIN
     IF p_event IS NULL OR pg_catalog.jsonb_typeof(p_event) <> 'object' THEN
         RAISE EXCEPTION USING
@@ -49,26 +51,30 @@ BEGIN
             MESSAGE = pg_catalog.format('%s.event_type is required and must be a JSON string, got %s',
                 v_where, coalesce(pg_catalog.jsonb_typeof(v_value), 'nothing'));
     END IF;
-    v_result.event_type := v_value #>> '{}';
-    IF v_result.event_type NOT IN ('AccountOpened', 'MoneyDeposited', 'MoneyWithdrawn') THEN
+    -- Checked before it goes into the row, whose column is varchar(64).
+    IF ledger.current_event_version(v_value #>> '{}') IS NULL THEN
         RAISE EXCEPTION USING
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format('%s.event_type %L is not a known event type',
-                v_where, pg_catalog.left(v_result.event_type, 100)),
+                v_where, pg_catalog.left(v_value #>> '{}', 100)),
             HINT = 'Known event types: AccountOpened, MoneyDeposited, MoneyWithdrawn.';
     END IF;
+    v_result.event_type := v_value #>> '{}';
 
-    -- event_version: the payload schema version; every type is at version 1 today.
+    -- event_version: the payload schema version; default the current one (ledger.current_event_version).
     v_value := p_event -> 'event_version';
     IF v_value IS NULL OR v_value = 'null'::jsonb THEN
-        v_result.event_version := 1;
-    ELSIF v_value <> '1'::jsonb THEN
+        v_result.event_version := ledger.current_event_version(v_result.event_type);
+    ELSIF pg_catalog.jsonb_typeof(v_value) <> 'number'
+        OR v_value::text !~ '^[0-9]{1,4}$'
+        OR (v_value::text)::integer NOT BETWEEN 1 AND ledger.current_event_version(v_result.event_type) THEN
         RAISE EXCEPTION USING
             ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('%s.event_version must be 1 for %s, got %s',
-                v_where, v_result.event_type, pg_catalog.left(v_value::text, 100));
+            MESSAGE = pg_catalog.format('%s.event_version must be a version of %s from 1 to %s, got %s',
+                v_where, v_result.event_type, ledger.current_event_version(v_result.event_type),
+                pg_catalog.left(v_value::text, 100));
     ELSE
-        v_result.event_version := 1;
+        v_result.event_version := (v_value::text)::smallint;
     END IF;
 
     -- payload
@@ -97,12 +103,16 @@ BEGIN
         PERFORM ledger.check_owner_name(v_value #>> '{}', v_where || '.payload.owner_name');
         v_result.payload := v_payload;
     ELSE
-        IF v_payload - 'amount' <> '{}'::jsonb THEN
-            SELECT pg_catalog.min(k) INTO v_key FROM pg_catalog.jsonb_object_keys(v_payload - 'amount') AS k;
+        -- MoneyDeposited from version 2 may carry a reference; everything else has only amount.
+        v_allowed := CASE WHEN v_result.event_type = 'MoneyDeposited' AND v_result.event_version >= 2
+                          THEN '{amount,reference}'::text[] ELSE '{amount}'::text[] END;
+        IF v_payload - v_allowed <> '{}'::jsonb THEN
+            SELECT pg_catalog.min(k) INTO v_key FROM pg_catalog.jsonb_object_keys(v_payload - v_allowed) AS k;
             RAISE EXCEPTION USING
                 ERRCODE = 'LG005',
                 MESSAGE = pg_catalog.format('%s.payload has an unknown field %I', v_where, v_key),
-                HINT = pg_catalog.format('A %s payload has exactly one field: amount.', v_result.event_type);
+                HINT = pg_catalog.format('A %s version %s payload has the fields %s.', v_result.event_type,
+                    v_result.event_version, pg_catalog.array_to_string(v_allowed, ', '));
         END IF;
         v_value := v_payload -> 'amount';
         IF pg_catalog.jsonb_typeof(v_value) IS DISTINCT FROM 'string' THEN
@@ -123,6 +133,18 @@ BEGIN
         v_amount := ledger.check_amount(v_text::numeric, v_where || '.payload.amount');
         -- Canonical text: no sign, no leading zeros, the given scale kept ("007.50" -> "7.50").
         v_result.payload := pg_catalog.jsonb_build_object('amount', v_amount::text);
+        IF 'reference' = ANY(v_allowed) THEN
+            v_value := v_payload -> 'reference';
+            IF v_value IS NOT NULL AND v_value <> 'null'::jsonb
+                AND pg_catalog.jsonb_typeof(v_value) <> 'string' THEN
+                RAISE EXCEPTION USING
+                    ERRCODE = 'LG005',
+                    MESSAGE = pg_catalog.format('%s.payload.reference must be a JSON string or null, got %s',
+                        v_where, pg_catalog.jsonb_typeof(v_value));
+            END IF;
+            v_result.payload := v_result.payload || pg_catalog.jsonb_build_object(
+                'reference', ledger.check_reference(v_value #>> '{}', v_where || '.payload.reference'));
+        END IF;
     END IF;
 
     -- occurred_at: optional; ISO 8601 with an explicit offset, at most microsecond precision.
@@ -146,12 +168,13 @@ BEGIN
         BEGIN
             v_result.occurred_at := v_text::timestamptz;
         EXCEPTION
-            WHEN datetime_field_overflow OR invalid_datetime_format THEN
+            WHEN datetime_field_overflow OR invalid_datetime_format OR invalid_time_zone_displacement_value THEN
                 RAISE EXCEPTION USING
                     ERRCODE = 'LG005',
                     MESSAGE = pg_catalog.format('%s.occurred_at %L is not a valid date and time',
                         v_where, v_text);
         END;
+        PERFORM ledger.check_occurred_at(v_result.occurred_at, v_where || '.occurred_at');
     END IF;
 
     -- event_id: optional idempotency key.

@@ -1,6 +1,6 @@
 -- ledger.read_stream(aggregate_id, after_version, max_count): the events of one account in
 -- sequence order, those with sequence_number > after_version (default 0: from the start), at
--- most max_count of them (default NULL: all). Raises LG005 on a negative after_version or
+-- most max_count of them (default NULL: all), upcast to the current event versions. Raises LG005 on a negative after_version or
 -- max_count.
 CREATE OR REPLACE FUNCTION ledger.read_stream(
     p_aggregate_id uuid,
@@ -21,7 +21,7 @@ BEGIN
                 p_after_version, p_max_count);
     END IF;
     RETURN QUERY
-        SELECT e.*
+        SELECT (ledger.upcast(e)).*
         FROM ledger.events AS e
         WHERE e.aggregate_id = p_aggregate_id
           AND e.sequence_number > coalesce(p_after_version, 0)

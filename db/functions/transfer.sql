@@ -45,7 +45,7 @@ BEGIN
         ledger.check_metadata(p_metadata, 'events[0].metadata')
         || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_to));
     v_in := ledger.new_event(
-        'MoneyDeposited', v_payload, p_occurred_at,
+        'MoneyDeposited', v_payload || '{"reference": null}'::jsonb, p_occurred_at,
         ledger.derived_event_id(v_transfer, 'deposit'),
         ledger.check_metadata(p_metadata, 'events[0].metadata')
         || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_from));

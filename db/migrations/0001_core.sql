@@ -68,7 +68,9 @@ CREATE TABLE ledger.events (
         END
     ),
     CONSTRAINT events_metadata_check CHECK (pg_catalog.jsonb_typeof(metadata) = 'object'),
-    CONSTRAINT events_occurred_at_check CHECK (pg_catalog.isfinite(occurred_at))
+    CONSTRAINT events_occurred_at_check CHECK (
+        pg_catalog.isfinite(occurred_at) AND occurred_at >= '1900-01-01 00:00:00+00'::timestamptz
+    )
 );
 
 COMMENT ON TABLE ledger.events IS

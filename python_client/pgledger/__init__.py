@@ -25,7 +25,8 @@ from pgledger.events import (
     MoneyWithdrawn,
     RecordedEvent,
 )
-from pgledger.ledger import HistoryEntry, Ledger, Mismatch
+from pgledger.ledger import DailyTotal, HistoryEntry, Ledger, Mismatch
+from pgledger.subscriber import Subscriber
 
 __all__ = [
     "AccountAlreadyExists",
@@ -33,6 +34,7 @@ __all__ = [
     "AccountOpened",
     "AccountState",
     "ConcurrencyError",
+    "DailyTotal",
     "Event",
     "EventTimeOrderError",
     "HistoryEntry",
@@ -48,4 +50,5 @@ __all__ = [
     "MoneyWithdrawn",
     "OutcomeUnknown",
     "RecordedEvent",
+    "Subscriber",
 ]

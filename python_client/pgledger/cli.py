@@ -148,12 +148,14 @@ def cmd_open(args: argparse.Namespace) -> int:
 def _money_command(kind: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         with _ledger(args) as ledger:
+            extra = {"reference": args.reference} if kind == "deposit" else {}
             version = getattr(ledger, kind)(
                 args.account,
                 args.amount,
                 expected_version=args.expected_version,
                 occurred_at=args.at,
                 event_id=args.event_id,
+                **extra,
             )
             state = ledger.state(args.account)
         assert state is not None
@@ -374,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--expected-version", type=int, help="refuse (LG001) unless the account is at this version")
         sub.add_argument("--at", type=timestamp, help="when it happened (ISO 8601 with offset; default: now)")
         sub.add_argument("--event-id", type=account_id, help="idempotency key: a retry with it is applied once")
+        if kind == "deposit":
+            sub.add_argument("--reference", help="the payer's reference (up to 140 characters)")
     sub = add("show", cmd_show, "show an account's state, now or at a time or version")
     sub.add_argument("account", type=account_id)
     when = sub.add_mutually_exclusive_group()

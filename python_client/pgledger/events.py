@@ -95,9 +95,22 @@ class _MoneyMoved:
 
 @dataclass(frozen=True, slots=True)
 class MoneyDeposited(_MoneyMoved):
-    """Money was paid into an account."""
+    """Money was paid into an account, with the payer's reference if there is one (version 2)."""
 
     event_type: ClassVar[str] = "MoneyDeposited"
+
+    reference: str | None = None
+
+    def __post_init__(self) -> None:
+        _MoneyMoved.__post_init__(self)
+        if self.reference is not None and not isinstance(self.reference, str):
+            raise TypeError(f"reference must be a str or None, got {type(self.reference).__name__}")
+
+    def payload(self) -> dict[str, str]:
+        payload = {"amount": format_amount(self.amount)}
+        if self.reference is not None:
+            payload["reference"] = self.reference
+        return payload
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +132,9 @@ def event_from_stored(event_type: str, account_id: UUID, payload: Mapping[str, A
     if event_type == "AccountOpened":
         return AccountOpened(account_id, str(payload["owner_name"]), occurred_at)
     if event_type == "MoneyDeposited":
-        return MoneyDeposited(account_id, Decimal(str(payload["amount"])), occurred_at)
+        # Read paths upcast version 1 (no reference) to the current version; a version-1 payload
+        # read directly from the table has no "reference" key, which is read as None too.
+        return MoneyDeposited(account_id, Decimal(str(payload["amount"])), occurred_at, payload.get("reference"))
     if event_type == "MoneyWithdrawn":
         return MoneyWithdrawn(account_id, Decimal(str(payload["amount"])), occurred_at)
     raise ValueError(f"unknown event type {event_type!r}")
@@ -151,6 +166,8 @@ class RecordedEvent:
     event: Event
     metadata: Mapping[str, Any] = field(default_factory=dict)
     recorded_at: datetime | None = None
+    # The writing transaction (xid8): with `position`, the event's place in the global order.
+    transaction_id: int = 0
 
     @property
     def occurred_at(self) -> datetime:

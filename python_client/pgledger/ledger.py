@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -24,8 +24,11 @@ from psycopg.types.json import Jsonb, set_json_loads
 
 from pgledger.errors import OutcomeUnknown, translate
 from pgledger.events import (
+    AccountOpened,
     AccountState,
     Event,
+    MoneyDeposited,
+    MoneyWithdrawn,
     RecordedEvent,
     check_time,
     event_from_stored,
@@ -34,6 +37,27 @@ from pgledger.events import (
 )
 
 _ACCOUNT_COLUMNS = "account_id, owner_name, balance, version, opened_at, last_event_at"
+
+# ledger.read_all with the columns `recorded` reads (xid8 travels as text).
+READ_ALL = (
+    "SELECT id, event_id, aggregate_id, sequence_number, event_version, event_type, payload, metadata,"
+    " occurred_at, recorded_at, transaction_id::text FROM ledger.read_all(%s::xid8, %s::bigint, %s::integer)"
+)
+
+
+def recorded(row: Sequence[Any]) -> RecordedEvent:
+    """A RecordedEvent from a row of READ_ALL's columns."""
+    return RecordedEvent(
+        position=row[0],
+        event_id=row[1],
+        account_id=row[2],
+        sequence_number=row[3],
+        event_version=row[4],
+        event=event_from_stored(row[5], row[2], row[6], row[8]),
+        metadata=row[7],
+        recorded_at=row[9],
+        transaction_id=int(row[10]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +69,16 @@ class HistoryEntry:
     occurred_at: datetime
     amount: Decimal | None
     balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class DailyTotal:
+    """A row of the projection ledger.daily_totals: one account's day (UTC)."""
+
+    day: date
+    deposits: Decimal
+    withdrawals: Decimal
+    event_count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,10 +158,10 @@ class Ledger:
     ) -> int:
         """Open an account; returns its version (1). Raises AccountAlreadyExists, InvalidEvent."""
         check_time("occurred_at", occurred_at)
-        key = event_id or uuid.uuid4()
+        key = _uuid("event_id", event_id, optional=True) or uuid.uuid4()
         return self._command(
-            "SELECT ledger.open_account(%s, %s, %s, %s, %s)",
-            (account_id, owner_name, occurred_at, key, _jsonb(metadata)),
+            "SELECT ledger.open_account(%s::uuid, %s::text, %s::timestamptz, %s::uuid, %s::jsonb)",
+            (_uuid("account_id", account_id), _str("owner_name", owner_name), occurred_at, key, _jsonb(metadata)),
             [key],
         )
 
@@ -140,9 +174,19 @@ class Ledger:
         occurred_at: datetime | None = None,
         event_id: UUID | None = None,
         metadata: Mapping[str, Any] | None = None,
+        reference: str | None = None,
     ) -> int:
         """Deposit money; returns the new version. Raises AccountNotFound, ConcurrencyError, InvalidEvent, ..."""
-        return self._money("deposit", account_id, amount, expected_version, occurred_at, event_id, metadata)
+        return self._money(
+            "deposit",
+            account_id,
+            amount,
+            expected_version,
+            occurred_at,
+            event_id,
+            metadata,
+            (_str("reference", reference, optional=True),),
+        )
 
     def withdraw(
         self,
@@ -173,9 +217,19 @@ class Ledger:
         ``transfer_id`` (made here when not given; OutcomeUnknown carries it).
         """
         check_time("occurred_at", occurred_at)
-        key = transfer_id or uuid.uuid4()
-        query = "SELECT from_version, to_version FROM ledger.transfer(%s, %s, %s, %s, %s, %s)"
-        params = (from_account, to_account, exact_amount(amount), occurred_at, key, _jsonb(metadata))
+        key = _uuid("transfer_id", transfer_id, optional=True) or uuid.uuid4()
+        query = (
+            "SELECT from_version, to_version"
+            " FROM ledger.transfer(%s::uuid, %s::uuid, %s::numeric, %s::timestamptz, %s::uuid, %s::jsonb)"
+        )
+        params = (
+            _uuid("from_account", from_account),
+            _uuid("to_account", to_account),
+            exact_amount(amount),
+            occurred_at,
+            key,
+            _jsonb(metadata),
+        )
         with self._unknown_outcome([key]), self._translated():
             row = self._connection().execute(query, params).fetchone()
         assert row is not None
@@ -196,6 +250,12 @@ class Ledger:
         must be n. ``event_ids`` (one per event) make a retry idempotent; fresh ids are made
         when they are not given. ``metadata`` is stored with every event of the batch.
         """
+        _uuid("account_id", account_id)
+        _int("expected_version", expected_version, optional=True)
+        if not all(isinstance(e, (AccountOpened, MoneyDeposited, MoneyWithdrawn)) for e in events):
+            raise TypeError("events must be AccountOpened, MoneyDeposited or MoneyWithdrawn values")
+        if event_ids is not None and not all(isinstance(i, UUID) for i in event_ids):
+            raise TypeError("event_ids must be uuid.UUID values")
         if event_ids is not None and len(event_ids) != len(events):
             raise ValueError(f"event_ids has {len(event_ids)} ids for {len(events)} events")
         for event in events:
@@ -203,7 +263,8 @@ class Ledger:
                 raise ValueError(f"event {event!r} belongs to account {event.account_id}, not {account_id}")
         ids = list(event_ids) if event_ids is not None else [uuid.uuid4() for _ in events]
         items = [event_to_json(event, event_id, metadata) for event, event_id in zip(events, ids, strict=True)]
-        return self._command("SELECT ledger.append(%s, %s, %s)", (account_id, expected_version, Jsonb(items)), ids)
+        query = "SELECT ledger.append(%s::uuid, %s::bigint, %s::jsonb)"
+        return self._command(query, (account_id, expected_version, Jsonb(items)), ids)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -211,8 +272,12 @@ class Ledger:
         """The account's stored events in sequence order."""
         rows = self._rows(
             "SELECT id, event_id, aggregate_id, sequence_number, event_version, event_type, payload,"
-            " metadata, occurred_at, recorded_at FROM ledger.read_stream(%s, %s, %s)",
-            (account_id, after_version, limit),
+            " metadata, occurred_at, recorded_at FROM ledger.read_stream(%s::uuid, %s::bigint, %s::integer)",
+            (
+                _uuid("account_id", account_id),
+                _int("after_version", after_version),
+                _int("limit", limit, optional=True),
+            ),
         )
         return [
             RecordedEvent(
@@ -228,13 +293,33 @@ class Ledger:
             for row in rows
         ]
 
+    def read_all(self, after: tuple[int, int] = (0, 0), limit: int = 1000) -> list[RecordedEvent]:
+        """Events of all accounts after the global position `after` = (transaction_id, id), in
+        that order, only from ended transactions (see ledger.read_all): gap-safe to follow."""
+        if not (isinstance(after, tuple) and len(after) == 2):
+            raise TypeError(f"after must be a (transaction_id, id) tuple, got {after!r}")
+        params = (str(_int("after[0]", after[0])), _int("after[1]", after[1]), _int("limit", limit))
+        return [recorded(row) for row in self._rows(READ_ALL, params)]
+
+    def daily_totals(self, account_id: UUID, start: date | None = None, end: date | None = None) -> list[DailyTotal]:
+        """The projection ledger.daily_totals for one account, days start..end inclusive."""
+        with self._translated(), self._connection().cursor(row_factory=class_row(DailyTotal)) as cur:
+            return cur.execute(
+                "SELECT day, deposits, withdrawals, event_count FROM ledger.daily_totals(%s::uuid, %s::date, %s::date)",
+                (_uuid("account_id", account_id), _day("start", start), _day("end", end)),
+            ).fetchall()
+
     def state(self, account_id: UUID) -> AccountState | None:
         """The account's current state from the projection, or None if it does not exist."""
-        return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state(%s)", (account_id,))
+        return self._one_state(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state(%s::uuid)", (_uuid("account_id", account_id),)
+        )
 
     def replay(self, account_id: UUID) -> AccountState | None:
         """The account's state folded from its full history, or None if it has no events."""
-        return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.replay(%s)", (account_id,))
+        return self._one_state(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.replay(%s::uuid)", (_uuid("account_id", account_id),)
+        )
 
     def verify(self) -> list[Mismatch]:
         """Every account whose replay differs from its projection row (empty: all equal)."""
@@ -246,7 +331,8 @@ class Ledger:
         """One page of verify: (account_id, replay equals projection, both states) per account."""
         self._register_composites()
         rows = self._rows(
-            "SELECT account_id, equal, projection, replayed FROM ledger.verify_batch(%s, %s)", (after, max_count)
+            "SELECT account_id, equal, projection, replayed FROM ledger.verify_batch(%s::uuid, %s::integer)",
+            (_uuid("after", after, optional=True), _int("max_count", max_count)),
         )
         return [(row[0], row[1], Mismatch(row[0], row[2], row[3])) for row in rows]
 
@@ -259,17 +345,23 @@ class Ledger:
 
     def load(self, account_id: UUID) -> AccountState | None:
         """The account's current state from its latest snapshot and the events after it."""
-        return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.load_account(%s)", (account_id,))
+        return self._one_state(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.load_account(%s::uuid)", (_uuid("account_id", account_id),)
+        )
 
     def state_at(self, account_id: UUID, at: datetime) -> AccountState | None:
         """The account's state as of `at` (events at exactly `at` included); None before it was opened."""
         check_time("at", at)
-        return self._one_state(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state_at(%s, %s)", (account_id, at))
+        return self._one_state(
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state_at(%s::uuid, %s::timestamptz)",
+            (_uuid("account_id", account_id), at),
+        )
 
     def state_at_version(self, account_id: UUID, version: int) -> AccountState | None:
         """The account's state right after event number `version`; None when it has no such event."""
         return self._one_state(
-            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state_at_version(%s, %s)", (account_id, version)
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.account_state_at_version(%s::uuid, %s::bigint)",
+            (_uuid("account_id", account_id), _int("version", version)),
         )
 
     def history(
@@ -281,17 +373,19 @@ class Ledger:
         with self._translated(), self._connection().cursor(row_factory=class_row(HistoryEntry)) as cur:
             return cur.execute(
                 "SELECT sequence_number, event_type, occurred_at, amount, balance"
-                " FROM ledger.account_history(%s, %s, %s)",
-                (account_id, start, end),
+                " FROM ledger.account_history(%s::uuid, %s::timestamptz, %s::timestamptz)",
+                (_uuid("account_id", account_id), start, end),
             ).fetchall()
 
     def rebuild_snapshots(self, account_id: UUID | None = None) -> int:
         """Recompute the snapshots of one account (None: all) from the full history; returns how many."""
-        return self._scalar("SELECT ledger.rebuild_snapshots(%s)", (account_id,))
+        return self._scalar(
+            "SELECT ledger.rebuild_snapshots(%s::uuid)", (_uuid("account_id", account_id, optional=True),)
+        )
 
     def set_snapshot_interval(self, interval: int) -> int:
         """Take a snapshot every `interval` events from now on; returns the previous interval."""
-        return self._scalar("SELECT ledger.set_snapshot_interval(%s)", (interval,))
+        return self._scalar("SELECT ledger.set_snapshot_interval(%s::integer)", (_int("interval", interval),))
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -304,14 +398,22 @@ class Ledger:
         occurred_at: datetime | None,
         event_id: UUID | None,
         metadata: Mapping[str, Any] | None,
+        extra: tuple[Any, ...] = (),
     ) -> int:
         check_time("occurred_at", occurred_at)
-        key = event_id or uuid.uuid4()
-        return self._command(
-            f"SELECT ledger.{function}(%s, %s, %s, %s, %s, %s)",
-            (account_id, exact_amount(amount), expected_version, occurred_at, key, _jsonb(metadata)),
-            [key],
+        key = _uuid("event_id", event_id, optional=True) or uuid.uuid4()
+        params = (
+            _uuid("account_id", account_id),
+            exact_amount(amount),
+            _int("expected_version", expected_version, optional=True),
+            occurred_at,
+            key,
+            _jsonb(metadata),
+            *extra,
         )
+        types = ["uuid", "numeric", "bigint", "timestamptz", "uuid", "jsonb", "text"][: len(params)]
+        placeholders = ", ".join(f"%s::{t}" for t in types)
+        return self._command(f"SELECT ledger.{function}({placeholders})", params, [key])
 
     def _command(self, query: str, params: Sequence[Any], event_ids: Sequence[UUID]) -> int:
         with self._unknown_outcome(event_ids):
@@ -374,12 +476,49 @@ class Ledger:
             raise ledger_error from error
 
 
+# -- argument types: what Python must check to carry a value to SQL (the rules are in SQL) ----------
+
+
+def _uuid(name: str, value: object, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if not isinstance(value, UUID):
+        raise TypeError(f"{name} must be a uuid.UUID, got {type(value).__name__}")
+    return value
+
+
+def _int(name: str, value: object, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    return value
+
+
+def _str(name: str, value: object, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    return value
+
+
+def _day(name: str, value: object) -> Any:
+    if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
+        raise TypeError(f"{name} must be a datetime.date, got {type(value).__name__}")
+    return value
+
+
 def _state_fields(state: AccountState, _info: CompositeInfo) -> tuple[Any, ...]:
     return astuple(state)
 
 
 def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
-    return None if value is None else Jsonb(dict(value))
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise TypeError(f"metadata must be a mapping, got {type(value).__name__}")
+    return Jsonb(dict(value))
 
 
-__all__ = ["HistoryEntry", "Ledger", "LedgerStats", "Mismatch", "configure"]
+__all__ = ["READ_ALL", "DailyTotal", "HistoryEntry", "Ledger", "LedgerStats", "Mismatch", "configure", "recorded"]
