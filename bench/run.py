@@ -37,7 +37,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 
-from pgledger import Ledger
+from pgledger import Ledger, Subscriber
 from pgledger.migrate import migrate
 from pgledger.server import EmbeddedServer
 
@@ -495,6 +495,69 @@ class Bench:
         self.conn.execute("SELECT ledger.rebuild_snapshots(%s)", (account,))
         self.report.tables["snapshot_interval"] = rows
 
+    def follower(self) -> None:
+        """A Subscriber following the store while 8 writers append: its lag and throughput."""
+        n = self.sizes.writers_events
+        log(f"follower: 8 writers x {n} events, one subscriber")
+        name = "bench_follower"
+        # Start at the current end of the store: the earlier workloads are not its business.
+        self.conn.execute(
+            "INSERT INTO ledger.subscriptions (name, transaction_id, id)"
+            " SELECT %s, transaction_id, id FROM ledger.events ORDER BY transaction_id DESC, id DESC LIMIT 1"
+            " ON CONFLICT (name) DO NOTHING",
+            (name,),
+        )
+        lags: list[float] = []
+        handled: list[float] = []
+
+        def handler(conn: psycopg.Connection[Any], batch: Any) -> None:
+            now = datetime.now(timezone.utc)
+            lags.extend((now - e.recorded_at).total_seconds() for e in batch)
+            handled.append(time.perf_counter())
+
+        subscriber = Subscriber(self.conninfo, name, handler, batch_size=500, poll_interval=1.0)
+        stop = threading.Event()
+        follower_thread = threading.Thread(target=subscriber.run, args=(stop,))
+        follower_thread.start()
+        accounts = [self.open_account(f"followed {i}") for i in range(8)]
+        clients = [Ledger(self.conninfo) for _ in range(8)]
+        barrier = threading.Barrier(9)
+
+        def writer(i: int) -> None:
+            barrier.wait()
+            for _ in range(n):
+                clients[i].deposit(accounts[i], Decimal("1.00"))
+
+        threads = [threading.Thread(target=writer, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        started = time.perf_counter()
+        for t in threads:
+            t.join()
+        written = time.perf_counter() - started
+        expected = 8 * n + 8  # the deposits and the openings
+        deadline = time.monotonic() + 120
+        while subscriber.processed < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        drained = time.perf_counter() - started
+        stop.set()
+        follower_thread.join()
+        for c in clients:
+            c.close()
+        lags.sort()
+        self.report.tables["follower"] = [
+            {
+                "writers_events_per_s": 8 * n / written,
+                "follower_events_per_s": subscriber.processed / drained,
+                "events_followed": subscriber.processed,
+                "lag_median_ms": lags[len(lags) // 2] * 1e3 if lags else float("nan"),
+                "lag_p99_ms": lags[int(len(lags) * 0.99)] * 1e3 if lags else float("nan"),
+                "lag_max_ms": lags[-1] * 1e3 if lags else float("nan"),
+                "drained_after_writers_ms": (drained - written) * 1e3,
+            }
+        ]
+
     def peer(self) -> None:
         try:
             from bench.peer_eventsourcing import PeerSettings, peer_version, run_peer
@@ -731,6 +794,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.replay()
         bench.scale_curve()
         bench.interval_sweep()
+        bench.follower()
         if not args.no_peer:
             bench.peer()
         bench.report.meta["duration_s"] = round(time.perf_counter() - started, 1)

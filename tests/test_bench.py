@@ -29,6 +29,7 @@ def test_quick_benchmark_runs_every_workload_and_writes_results(dsn: str, tmp_pa
         assert expected in names
     assert [row["events"] for row in results["tables"]["scale"]] == [1_000, 10_000]
     assert len(results["tables"]["peer"]) == 4
+    assert results["tables"]["follower"][0]["events_followed"] == 8 * 50 + 8
     assert all(m["samples_s"] and min(m["samples_s"]) > 0 for m in results["measures"].values())
     assert {t["name"] for t in results["targets"]} >= {
         "client append >= 0.75 x single-row INSERT (events/s)",
