@@ -65,7 +65,7 @@ VALUES ('0003', 'security', '0ef86752e0c0f6c24d24069d8692742cc756eacb35d33956fa7
 DO $install$
 BEGIN
     IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0004'
-               AND checksum <> 'def733a98096c1c59d6794a5d17141c67acb2f8ab25b4cf71e5a361b918dcf47') THEN
+               AND checksum <> '0b948098b3cfcf52253fc39746f4003bb9d0f6a25d8230f193f0d1f275bac0be') THEN
         RAISE EXCEPTION 'migration 0004_global_order.sql was edited after it was applied';
     END IF;
 END;
@@ -74,7 +74,7 @@ SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0004') 
 \if :pgledger_apply_0004
 \ir migrations/0004_global_order.sql
 INSERT INTO ledger.schema_migrations (version, name, checksum)
-VALUES ('0004', 'global_order', 'def733a98096c1c59d6794a5d17141c67acb2f8ab25b4cf71e5a361b918dcf47');
+VALUES ('0004', 'global_order', '0b948098b3cfcf52253fc39746f4003bb9d0f6a25d8230f193f0d1f275bac0be');
 \endif
 -- 0005_deposit_reference.sql
 DO $install$
@@ -105,6 +105,7 @@ SET LOCAL check_function_bodies = off;
 \ir functions/check_occurred_at.sql
 \ir functions/check_owner_name.sql
 \ir functions/check_reference.sql
+\ir functions/check_subscription_name.sql
 \ir functions/claim_subscription.sql
 \ir functions/current_event_version.sql
 \ir functions/daily_totals.sql
@@ -131,6 +132,7 @@ SET LOCAL check_function_bodies = off;
 \ir functions/stats.sql
 \ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
+\ir functions/subscriber_waiting.sql
 \ir functions/take_snapshot.sql
 \ir functions/transfer.sql
 \ir functions/upcast.sql
@@ -151,6 +153,7 @@ SET LOCAL check_function_bodies = on;
 \ir functions/check_occurred_at.sql
 \ir functions/check_owner_name.sql
 \ir functions/check_reference.sql
+\ir functions/check_subscription_name.sql
 \ir functions/claim_subscription.sql
 \ir functions/current_event_version.sql
 \ir functions/daily_totals.sql
@@ -177,6 +180,7 @@ SET LOCAL check_function_bodies = on;
 \ir functions/stats.sql
 \ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
+\ir functions/subscriber_waiting.sql
 \ir functions/take_snapshot.sql
 \ir functions/transfer.sql
 \ir functions/upcast.sql

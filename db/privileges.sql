@@ -45,6 +45,7 @@ TO ledger_writer;
 GRANT EXECUTE ON FUNCTION
 ledger.claim_subscription(text),
 ledger.advance_subscription(text, xid8, bigint, bigint),
+ledger.subscriber_waiting(text, boolean),
 ledger.daily_totals_apply(bigint[])
 TO ledger_writer;
 

@@ -657,6 +657,9 @@ SQL_KINDS: Mapping[str, SqlKind] = {
         "text", lambda _: sql_texts((*EVENT_TYPES, "x" * 65)), lambda _: st.sampled_from(EVENT_TYPES)
     ),
     "subscription": SqlKind("text", lambda _: sql_texts(SUBSCRIPTION_NAMES), lambda _: good_names),
+    "boolean": SqlKind(
+        "boolean", lambda _: sql_texts(("true", "false", "t", "off", "maybe", "", "2")), lambda _: st.booleans()
+    ),
 }
 
 # -- what is fuzzed -----------------------------------------------------------------------------
@@ -731,6 +734,7 @@ SQL_FUNCTIONS: tuple[SqlFunction, ...] = (
     SqlFunction("claim_subscription", ("subscription",), 1, lg(5)),
     SqlFunction("advance_subscription", ("subscription", "xid8", "bigint", "bigint"), 4, lg(5)),
     SqlFunction("daily_totals_apply", ("ids",), 1),
+    SqlFunction("subscriber_waiting", ("subscription", "boolean"), 2, lg(5)),
 )
 SQL_BY_NAME = {f.name: f for f in SQL_FUNCTIONS}
 

@@ -203,3 +203,16 @@ def test_a_claimed_subscription_is_skipped_by_another_instance(dsn: str, db: psy
     finally:
         holder.close()
     assert len(db.execute("SELECT * FROM ledger.claim_subscription('busy')").fetchall()) == 1
+
+
+def test_appends_notify_only_while_a_subscriber_waits(dsn: str, ledger: Ledger, accounts: list[uuid.UUID]) -> None:
+    with psycopg.connect(dsn, autocommit=True) as listener:
+        listener.execute("LISTEN ledger_events")
+        ledger.deposit(accounts[0], Decimal("1"))
+        assert list(listener.notifies(timeout=0.3, stop_after=1)) == []  # nobody waits: no NOTIFY
+        listener.execute("SELECT ledger.subscriber_waiting('watcher', true)")
+        ledger.deposit(accounts[0], Decimal("1"))
+        assert [n.channel for n in listener.notifies(timeout=5, stop_after=1)] == ["ledger_events"]
+        listener.execute("SELECT ledger.subscriber_waiting('watcher', false)")
+        ledger.deposit(accounts[0], Decimal("1"))
+        assert list(listener.notifies(timeout=0.3, stop_after=1)) == []

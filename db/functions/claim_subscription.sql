@@ -13,12 +13,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    IF p_name IS NULL OR p_name !~ '^[a-z][a-z0-9_.-]{0,62}$' THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('subscription name %L is not 1-63 characters of [a-z0-9_.-] starting with a letter',
-                pg_catalog.left(p_name, 100));
-    END IF;
+    PERFORM ledger.check_subscription_name(p_name);
     INSERT INTO ledger.subscriptions AS s (name) VALUES (p_name) ON CONFLICT (name) DO NOTHING;
     RETURN QUERY
         SELECT s.transaction_id, s.id

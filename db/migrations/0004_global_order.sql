@@ -21,6 +21,19 @@ CREATE TABLE ledger.subscriptions (
 COMMENT ON TABLE ledger.subscriptions IS
 'Durable checkpoint of each named subscriber: the global position (transaction_id, id) it has processed up to.';
 
+-- Subscribers waiting for a wake-up, one row per waiting connection. A NOTIFY makes PostgreSQL
+-- serialize the commits of the notifying transactions, so appends notify only while a row here
+-- says someone is waiting (ledger.notify_new_events). Unlogged: after a crash it is empty, and
+-- waiting subscribers register again on their next wait.
+CREATE UNLOGGED TABLE ledger.subscriber_waits (
+    pid integer PRIMARY KEY,
+    name text NOT NULL,
+    since timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp()
+);
+
+COMMENT ON TABLE ledger.subscriber_waits IS
+'Connections of subscribers waiting for NOTIFY ledger_events; appends notify only while one is here.';
+
 -- The worked example of a projection built by a subscriber: per account and UTC day, the sums
 -- of deposits and withdrawals and the number of events.
 CREATE TABLE ledger.daily_totals (

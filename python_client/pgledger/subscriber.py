@@ -8,7 +8,9 @@ it does elsewhere (an e-mail, another system) happens at least once: a batch tha
 the handler ran is delivered again.
 
 Waiting for new events uses LISTEN ledger_events as a wake-up only, with a poll on a timer as
-well, so a lost notification delays the subscriber but never loses an event. A lost connection
+well, so a lost notification delays the subscriber but never loses an event. Appends notify only
+while a subscriber is registered as waiting (ledger.subscriber_waiting), because a NOTIFY makes
+PostgreSQL serialize the commits of the transactions that send one. A lost connection
 is reopened after a pause; the checkpoint in the database says where to go on.
 """
 
@@ -127,12 +129,21 @@ class Subscriber:
         if not self.listen:
             stop.wait(self.poll_interval)
             return
-        # Any notification, or the timer, ends the wait; what arrived is read from the checkpoint.
-        # Waited in short slices so that `stop` is noticed quickly.
-        deadline = time.monotonic() + self.poll_interval
-        while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
-            for _ in conn.notifies(timeout=min(remaining, 0.2), stop_after=1):
+        # Appends notify only while someone is registered as waiting: register, then look once
+        # more (an append that committed meanwhile did not notify), then wait.
+        conn.execute("SELECT ledger.subscriber_waiting(%s, true)", (self.name,))
+        try:
+            if self._batch() > 0:
                 return
+            # Any notification, or the timer, ends the wait; what arrived is read from the
+            # checkpoint. Waited in short slices so that `stop` is noticed quickly.
+            deadline = time.monotonic() + self.poll_interval
+            while not stop.is_set() and (remaining := deadline - time.monotonic()) > 0:
+                for _ in conn.notifies(timeout=min(remaining, 0.2), stop_after=1):
+                    return
+        finally:
+            if not (conn.closed or conn.broken):
+                conn.execute("SELECT ledger.subscriber_waiting(%s, false)", (self.name,))
 
 
 def daily_totals_handler(conn: psycopg.Connection[Any], events: Sequence[RecordedEvent]) -> None:
