@@ -722,6 +722,62 @@ def print_report(report: Report) -> None:
         print(f"{t.name:<78} {t.value:>8.2f} {need:>8}  {'met' if t.met else 'NOT MET'}  ({t.detail})")
 
 
+def markdown_summary(data: dict[str, Any]) -> str:
+    """The README's benchmark section, from latest.json's contents."""
+    meta = data["meta"]
+    lines = [
+        f"Run {meta['date']} ({'quick' if meta['quick'] else 'default'}, {meta.get('duration_s', '?')} s): "
+        f"{meta['postgresql'].split(' on ')[0]}, {meta['where']}; {meta['machine']}.",
+        "",
+        "| target | measured | needs | |",
+        "|---|---|---|---|",
+    ]
+    for t in data["targets"]:
+        need = f"{'>=' if t['higher_is_better'] else '<='} {t['threshold']:g}"
+        lines.append(
+            f"| {t['name']} | {t['value']:.2f} ({t['detail']}) | {need} | {'met' if t['met'] else '**not met**'} |"
+        )
+    tables = data["tables"]
+    if "scale" in tables:
+        lines += [
+            "",
+            "| events in the account | full fold | from snapshot | account_state_at(random time) |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['events']:,} | {r['full_fold_ms']:.2f} ms | {r['from_snapshot_ms']:.3f} ms "
+            f"| {r['state_at_ms']:.3f} ms |"
+            for r in tables["scale"]
+        ]
+    if "peer" in tables:
+        lines += ["", "| workload (same server) | pgledger | eventsourcing | pgledger faster by |", "|---|---|---|---|"]
+        lines += [
+            f"| {r['workload']} | {r['pgledger_ms']:.2f} ms | {r['eventsourcing_ms']:.2f} ms | {r['speedup']:.2f}x |"
+            for r in tables["peer"]
+        ]
+    if "follower" in tables:
+        f = tables["follower"][0]
+        lines += [
+            "",
+            f"A subscriber following 8 writers ({f['writers_events_per_s']:,.0f} events/s): "
+            f"{f['follower_events_per_s']:,.0f} events/s, lag median {f['lag_median_ms']:.1f} ms, "
+            f"p99 {f['lag_p99_ms']:.1f} ms, max {f['lag_max_ms']:.1f} ms; drained "
+            f"{f['drained_after_writers_ms']:.0f} ms after the writers stopped.",
+        ]
+    if "snapshot_interval" in tables:
+        lines += [
+            "",
+            "Snapshot interval sweep (why 50): "
+            + "; ".join(
+                f"N={r['interval']}: state_at_version {r['state_at_version_ms']:.3f} ms, "
+                f"1000-event append {r['append_1000_ms']:.1f} ms"
+                for r in tables["snapshot_interval"]
+            )
+            + ".",
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def write_results(report: Report, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     data = {
@@ -740,6 +796,7 @@ def write_results(report: Report, out: Path) -> None:
         "targets": [{**asdict(t), "met": t.met} for t in report.targets],
     }
     (out / "latest.json").write_text(json.dumps(data, indent=2) + "\n")
+    (out / "summary.md").write_text(markdown_summary(data))
     scale = report.tables.get("scale")
     if not scale:
         return
@@ -780,7 +837,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json and replay.png go")
     parser.add_argument("--database-url", help="benchmark in this existing database (default: see module doc)")
     parser.add_argument("--no-peer", action="store_true", help="skip the eventsourcing peer")
+    parser.add_argument("--summary-only", action="store_true", help="rewrite summary.md from latest.json and stop")
     args = parser.parse_args(argv)
+    if args.summary_only:
+        (args.out / "summary.md").write_text(markdown_summary(json.loads((args.out / "latest.json").read_text())))
+        return 0
     sizes = QUICK if args.quick else DEFAULT
     started = time.perf_counter()
     with bench_database(args.database_url) as (conninfo, where):
