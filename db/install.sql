@@ -129,6 +129,7 @@ SET LOCAL check_function_bodies = off;
 \ir functions/sequence_bound.sql
 \ir functions/set_snapshot_interval.sql
 \ir functions/snapshot_before.sql
+\ir functions/state_until.sql
 \ir functions/stats.sql
 \ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql
@@ -177,6 +178,7 @@ SET LOCAL check_function_bodies = on;
 \ir functions/sequence_bound.sql
 \ir functions/set_snapshot_interval.sql
 \ir functions/snapshot_before.sql
+\ir functions/state_until.sql
 \ir functions/stats.sql
 \ir functions/store_projection.sql
 \ir functions/stored_batch_version.sql

@@ -34,7 +34,7 @@ BEGIN
     IF p_from > '1900-01-01 00:00:00+00'::timestamptz THEN
         -- Everything strictly before p_from: timestamptz counts whole microseconds.
         v_until := p_from - interval '1 microsecond';
-        v_state := ledger.fold_after(ledger.snapshot_before(p_account_id, NULL, v_until), p_account_id, NULL, v_until);
+        v_state := ledger.state_until(p_account_id, NULL, v_until);
     END IF;
     FOR v_event IN
         SELECT e.*

@@ -17,7 +17,7 @@ BEGIN
     IF p_at IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LG005', MESSAGE = 'at must not be null';
     END IF;
-    v_state := ledger.fold_after(ledger.snapshot_before(p_account_id, NULL, p_at), p_account_id, NULL, p_at);
+    v_state := ledger.state_until(p_account_id, NULL, p_at);
     IF v_state.version IS NOT NULL THEN
         RETURN NEXT v_state;
     END IF;

@@ -16,7 +16,7 @@ BEGIN
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format('version must be 1 or more, got %s', coalesce(p_version::text, 'NULL'));
     END IF;
-    v_state := ledger.fold_after(ledger.snapshot_before(p_account_id, p_version, NULL), p_account_id, p_version, NULL);
+    v_state := ledger.state_until(p_account_id, p_version, NULL);
     IF v_state.version = p_version THEN
         RETURN NEXT v_state;
     END IF;

@@ -12,7 +12,7 @@ AS $function$
 DECLARE
     v_state ledger.account;
 BEGIN
-    v_state := ledger.fold_after(ledger.snapshot_before(p_account_id, NULL, NULL), p_account_id, NULL, NULL);
+    v_state := ledger.state_until(p_account_id, NULL, NULL);
     IF v_state.version IS NOT NULL THEN
         RETURN NEXT v_state;
     END IF;
