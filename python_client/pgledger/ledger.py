@@ -14,7 +14,7 @@ from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -35,6 +35,8 @@ from pgledger.events import (
     event_to_json,
     exact_amount,
 )
+
+_Row = TypeVar("_Row")
 
 _ACCOUNT_COLUMNS = "account_id, owner_name, balance, version, opened_at, last_event_at"
 
@@ -303,11 +305,11 @@ class Ledger:
 
     def daily_totals(self, account_id: UUID, start: date | None = None, end: date | None = None) -> list[DailyTotal]:
         """The projection ledger.daily_totals for one account, days start..end inclusive."""
-        with self._translated(), self._connection().cursor(row_factory=class_row(DailyTotal)) as cur:
-            return cur.execute(
-                "SELECT day, deposits, withdrawals, event_count FROM ledger.daily_totals(%s::uuid, %s::date, %s::date)",
-                (_uuid("account_id", account_id), _day("start", start), _day("end", end)),
-            ).fetchall()
+        return self._typed(
+            DailyTotal,
+            "SELECT day, deposits, withdrawals, event_count FROM ledger.daily_totals(%s::uuid, %s::date, %s::date)",
+            (_uuid("account_id", account_id), _day("start", start), _day("end", end)),
+        )
 
     def state(self, account_id: UUID) -> AccountState | None:
         """The account's current state from the projection, or None if it does not exist."""
@@ -338,9 +340,9 @@ class Ledger:
 
     def stats(self) -> LedgerStats:
         """How many accounts, events and snapshots the ledger holds, and the snapshot interval."""
-        with self._translated(), self._connection().cursor(row_factory=class_row(LedgerStats)) as cur:
-            row = cur.execute("SELECT accounts, events, snapshots, snapshot_interval FROM ledger.stats()").fetchone()
-        assert row is not None
+        (row,) = self._typed(
+            LedgerStats, "SELECT accounts, events, snapshots, snapshot_interval FROM ledger.stats()", ()
+        )
         return row
 
     def load(self, account_id: UUID) -> AccountState | None:
@@ -370,12 +372,12 @@ class Ledger:
         """The account's events with occurred_at in [start, end], each with the balance after it."""
         check_time("start", start)
         check_time("end", end)
-        with self._translated(), self._connection().cursor(row_factory=class_row(HistoryEntry)) as cur:
-            return cur.execute(
-                "SELECT sequence_number, event_type, occurred_at, amount, balance"
-                " FROM ledger.account_history(%s::uuid, %s::timestamptz, %s::timestamptz)",
-                (_uuid("account_id", account_id), start, end),
-            ).fetchall()
+        return self._typed(
+            HistoryEntry,
+            "SELECT sequence_number, event_type, occurred_at, amount, balance"
+            " FROM ledger.account_history(%s::uuid, %s::timestamptz, %s::timestamptz)",
+            (_uuid("account_id", account_id), start, end),
+        )
 
     def rebuild_snapshots(self, account_id: UUID | None = None) -> int:
         """Recompute the snapshots of one account (None: all) from the full history; returns how many."""
@@ -452,9 +454,14 @@ class Ledger:
         with self._translated():
             return self._connection().execute(query, params).fetchall()
 
+    def _typed(self, cls: type[_Row], query: str, params: Sequence[Any]) -> list[_Row]:
+        """The rows of a query, each made into a `cls` from its columns in order."""
+        with self._translated(), self._connection().cursor(row_factory=class_row(cls)) as cur:
+            return cur.execute(query, params).fetchall()
+
     def _one_state(self, query: str, params: Sequence[Any]) -> AccountState | None:
-        with self._translated(), self._connection().cursor(row_factory=class_row(AccountState)) as cur:
-            return cur.execute(query, params).fetchone()
+        rows = self._typed(AccountState, query, params)
+        return rows[0] if rows else None
 
     def _register_composites(self) -> None:
         if self._composites_registered:
