@@ -77,7 +77,8 @@ def load_migrations(root: Path) -> list[Migration]:
 
 
 def function_files(root: Path) -> list[Path]:
-    return sorted((root / "functions").glob("*.sql"))
+    """Every file of db/functions, in its concern sub-folders (write/, fold/, read/, ...), by path."""
+    return sorted((root / "functions").rglob("*.sql"))
 
 
 def migrate(conninfo_or_connection: str | psycopg.Connection[Any]) -> MigrationReport:
@@ -178,7 +179,7 @@ def render_install_script(root: Path | None = None) -> str:
         ]
     for check_bodies in ("off", "on"):
         lines.append(f"SET LOCAL check_function_bodies = {check_bodies};")
-        lines += [f"\\ir functions/{path.name}" for path in function_files(root)]
+        lines += [f"\\ir {path.relative_to(root).as_posix()}" for path in function_files(root)]
     lines += ["\\ir privileges.sql", "COMMIT;"]
     return "\n".join(lines) + "\n"
 
