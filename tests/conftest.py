@@ -11,6 +11,7 @@ import getpass
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ from typing import Any
 import psycopg
 import pytest
 from hypothesis import HealthCheck, settings
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from pytest_postgresql import factories
 from pytest_postgresql.executors import NoopExecutor
 from pytest_postgresql.janitor import DatabaseJanitor
 
 from pgledger.ledger import Ledger
-from pgledger.migrate import migrate
+from pgledger.migrate import migrate, sql_root
 from pgledger.server import EmbeddedServer
 
 # Property tests: bounded and reproducible in CI; HYPOTHESIS_PROFILE=dev explores more.
@@ -118,3 +120,81 @@ def db(dsn: str) -> Iterator[psycopg.Connection[Any]]:
     """A plain autocommit connection to this test's database, for looking at tables directly."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         yield conn
+
+
+class Cluster:
+    """Databases and roles a test creates on the test server, dropped when it ends."""
+
+    def __init__(self, server: ServerInfo) -> None:
+        self.server = server
+        self.databases: list[str] = []
+        self.roles: list[str] = []
+
+    def admin(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.server.conninfo(self.server.maintenance_dbname), autocommit=True)
+
+    def conninfo(self, dbname: str, user: str | None = None) -> str:
+        params = conninfo_to_dict(self.server.conninfo(dbname))
+        if user is not None:
+            params["user"] = user
+            params.pop("password", None)
+        return make_conninfo(**{k: str(v) for k, v in params.items() if v is not None})
+
+    def database(self, prefix: str = "pgledger_t") -> str:
+        """A new, empty database (owned by the server's superuser)."""
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with self.admin() as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.databases.append(name)
+        return name
+
+    def role(self, prefix: str = "pgledger_r", *, login: bool = True, options: str = "") -> str:
+        """A new role; `options` are extra CREATE ROLE options (CREATEROLE, ...)."""
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        with self.admin() as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} {} {}").format(
+                    sql.Identifier(name), sql.SQL("LOGIN" if login else "NOLOGIN"), sql.SQL(options)
+                )
+            )
+        self.roles.append(name)
+        return name
+
+    def close(self) -> None:
+        with self.admin() as conn:
+            for name in reversed(self.databases):
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            for name in reversed(self.roles):
+                conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def cluster(pg_server: ServerInfo) -> Iterator[Cluster]:
+    made = Cluster(pg_server)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+@pytest.fixture
+def empty_db(pg_server: ServerInfo) -> Iterator[str]:
+    """A database with nothing of pgledger in it yet."""
+    name = f"pgledger_empty_{uuid.uuid4().hex[:12]}"
+    admin = pg_server.conninfo(pg_server.maintenance_dbname)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield pg_server.conninfo(name)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def sql_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of db/ that the migrator reads instead of the real one."""
+    copy = tmp_path / "db"
+    shutil.copytree(sql_root(), copy)
+    monkeypatch.setattr("pgledger.migrate.sql_root", lambda: copy)
+    return copy

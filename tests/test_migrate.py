@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import threading
 import uuid
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from pgledger import Ledger, MigrationError
-from pgledger.migrate import load_migrations, migrate, render_install_script, sql_root
+from pgledger.migrate import EARLIER_TEXTS, load_migrations, migrate, render_install_script, sql_root
 from pgledger.server import bin_dir
-from tests.conftest import ServerInfo
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def empty_db(pg_server: ServerInfo) -> Iterator[str]:
-    """A database with nothing of pgledger in it yet."""
-    name = f"pgledger_empty_{uuid.uuid4().hex[:12]}"
-    admin = pg_server.conninfo(pg_server.maintenance_dbname)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield pg_server.conninfo(name)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def applied(conninfo: str) -> list[tuple[str, str, str]]:
@@ -91,15 +74,6 @@ def test_concurrent_migrators_are_safe(empty_db: str) -> None:
     assert errors == []
     assert sorted(len(r.applied) for r in reports) == [0] * (migrators - 1) + [len(load_migrations(sql_root()))]
     assert len(applied(empty_db)) == len(load_migrations(sql_root()))
-
-
-@pytest.fixture
-def sql_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of db/ that the migrator reads instead of the real one."""
-    copy = tmp_path / "db"
-    shutil.copytree(sql_root(), copy)
-    monkeypatch.setattr("pgledger.migrate.sql_root", lambda: copy)
-    return copy
 
 
 def test_an_edited_applied_migration_is_refused_and_nothing_changes(empty_db: str, sql_copy: Path) -> None:
@@ -214,3 +188,32 @@ def test_a_built_wheel_carries_the_sql_and_migrates(empty_db: str, tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0].startswith(str(tmp_path / "site"))
     assert "0001_core.sql" in result.stdout
+
+
+def _git(*args: str) -> str:
+    return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _history(path: Path) -> list[str]:
+    """SHA-256 of every committed text of a file, oldest first (empty when never committed)."""
+    relative = path.relative_to(REPO).as_posix()
+    commits = _git("log", "--format=%H", "--", relative).split()[::-1]
+    texts = [_git("show", f"{commit}:{relative}") for commit in commits]
+    return [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts if t]
+
+
+def test_committed_migrations_are_never_edited() -> None:
+    """A migration is history: its text stays as first committed. The only exceptions are the three
+    edits made before this test existed (EARLIER_TEXTS), which 0006 repairs."""
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout: the history of db/migrations cannot be read")
+    files = sorted((REPO / "db" / "migrations").glob("*.sql")) + sorted((REPO / "db" / "fresh").glob("*.sql"))
+    for path in files:
+        history = _history(path)
+        if not history:
+            continue  # a new migration, not committed yet
+        current = hashlib.sha256(path.read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+        earlier = set(EARLIER_TEXTS.get(path.name[:4], {})) if path.parent.name == "migrations" else set()
+        assert history[0] in earlier | {current}, f"{path.name}: first committed text is not accounted for"
+        assert set(history) <= earlier | {current}, f"{path.name} was edited after it was committed"
+        assert current == history[-1], f"{path.name} differs from its committed text: write a new migration"

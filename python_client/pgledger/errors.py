@@ -91,7 +91,10 @@ class OutcomeUnknown(LedgerError):
 
 
 class MigrationError(LedgerError):
-    """The database schema cannot be migrated safely (for example, an applied file was edited)."""
+    """LG011: installing or migrating was refused (an applied migration edited, a schema ledger owned
+    by another role, roles that do not exist and cannot be created, ...); the message says why."""
+
+    sqlstate = "LG011"
 
 
 _BY_SQLSTATE: dict[str, type[LedgerError]] = {
@@ -105,6 +108,7 @@ _BY_SQLSTATE: dict[str, type[LedgerError]] = {
         EventTimeOrderError,
         HistoryImmutable,
         IdempotencyConflict,
+        MigrationError,
     )
     if cls.sqlstate is not None
 }

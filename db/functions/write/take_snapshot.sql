@@ -49,4 +49,8 @@ $function$;
 COMMENT ON FUNCTION ledger.define_snapshot_trigger() IS
 '(Re)creates the snapshot trigger on ledger.accounts with the settings'' interval in its WHEN clause.';
 
-SELECT ledger.define_snapshot_trigger();
+DO $define$
+BEGIN
+    PERFORM ledger.define_snapshot_trigger();
+END;
+$define$;
