@@ -126,7 +126,7 @@ END;
 $lock$;
 DO $install$
 BEGIN
-    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008')) THEN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009')) THEN
         RAISE EXCEPTION USING ERRCODE = 'LG011',
             MESSAGE = 'the database has migrations this install script does not know: it is newer';
     END IF;
@@ -682,6 +682,125 @@ ADD CONSTRAINT account_snapshots_balance_check CHECK (balance >= 0::numeric);
 INSERT INTO ledger.schema_migrations (version, name, checksum)
 VALUES ('0008', 'row_checks', '405257703404797ed169c35f7ab2cec4589720ec0c1b202fbc38a9c730b5d358');
 \endif
+-- migrations/0009_global_positions.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0009'
+               AND checksum <> ALL (ARRAY['46440d794734b795a8f921412dd60f4732a6ac8f4d64afb9dfecc19d5518d1c6'])) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LG011',
+            MESSAGE = 'migration 0009_global_positions.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0009') AS pgledger_apply_0009 \gset
+\if :pgledger_apply_0009
+-- 0009_global_positions: every event gets a dense global position (1, 2, 3 ... across the
+-- store, no gaps, no reuse), stored as data, so it is the same on the primary, on a physical
+-- standby, in a dump restored into any cluster and on a logical-replication copy. Readers follow
+-- the store by position (ledger.read_all(after_position, max_count)); subscriber checkpoints
+-- are positions. See docs/decisions.md ("Global positions") for the design and the alternatives.
+--
+-- Events are immutable, so positions live beside them in ledger.event_positions, assigned after
+-- commit by the positioner (ledger.assign_positions), one at a time under the lock of the row of
+-- ledger.positioner: events of transactions that have committed, in one batch per run, each
+-- account's events in sequence order. An event of a transaction still open waits for it; nothing
+-- else does.
+
+CREATE TABLE ledger.event_positions (
+    position bigint PRIMARY KEY,
+    -- ledger.events.id of the event at this position.
+    id bigint NOT NULL,
+    CONSTRAINT event_positions_id_key UNIQUE (id),
+    CONSTRAINT event_positions_position_check CHECK (position >= 1)
+);
+
+COMMENT ON TABLE ledger.event_positions IS
+'Global position of each event (1, 2, 3 ... without gaps), assigned after commit by ledger.assign_positions.';
+
+-- The positioner's state, one row; its row lock is the positioner's lock. Which events may still
+-- lack a position is kept as transaction ids of this cluster: frontier (every transaction from it
+-- on) and pending (transactions below it that were still running). system_identifier names the
+-- cluster those ids belong to: in another cluster (a restored dump, a logical copy made primary)
+-- they mean nothing, and the positioner first finds every event without a position by id
+-- (anchor_after: the last id looked at; NULL when not doing that).
+CREATE TABLE ledger.positioner (
+    singleton boolean PRIMARY KEY DEFAULT TRUE,
+    last_position bigint NOT NULL,
+    frontier xid8 NOT NULL,
+    pending xid8[] NOT NULL,
+    system_identifier bigint NOT NULL,
+    anchor_after bigint,
+    positioned_at timestamptz,
+    CONSTRAINT positioner_singleton_check CHECK (singleton)
+);
+
+COMMENT ON TABLE ledger.positioner IS
+'State of the positioner (ledger.assign_positions): the last position given, and which transactions may still have events without one.';
+
+-- Existing events get positions in the order readers followed them until now, (transaction_id,
+-- id). The state comes from a snapshot taken before they are read: every transaction that could
+-- commit events later is at or above its xmax or in its xip.
+INSERT INTO ledger.positioner (last_position, frontier, pending, system_identifier)
+SELECT
+    0 AS last_position,
+    pg_catalog.pg_snapshot_xmax(s.snap) AS frontier,
+    coalesce(
+        (SELECT pg_catalog.array_agg(x.xid ORDER BY x.xid) FROM pg_catalog.pg_snapshot_xip(s.snap) AS x (xid)),
+        '{}'
+    ) AS pending,
+    c.system_identifier
+FROM (SELECT pg_catalog.pg_current_snapshot() AS snap) AS s
+CROSS JOIN pg_catalog.pg_control_system() AS c;
+
+INSERT INTO ledger.event_positions (position, id)
+SELECT
+    pg_catalog.row_number() OVER (ORDER BY e.transaction_id, e.id) AS position,
+    e.id
+FROM ledger.events AS e;
+
+UPDATE ledger.positioner
+SET
+    last_position = (SELECT pg_catalog.count(*) FROM ledger.event_positions),
+    positioned_at = pg_catalog.clock_timestamp();
+
+-- Subscriptions: the checkpoint becomes a position. (transaction_id, id) was the position of the
+-- last event handled; its new position is the number of events up to it in the old order.
+-- claimed_by: the transaction that holds the subscription's current batch (ledger.claim_subscription);
+-- consumer_role: who may claim it (NULL: any role allowed to call claim_subscription).
+ALTER TABLE ledger.subscriptions
+ADD COLUMN position bigint NOT NULL DEFAULT 0,
+ADD COLUMN claimed_by xid8,
+ADD COLUMN consumer_role text;
+
+UPDATE ledger.subscriptions AS s
+SET
+    position = (
+        SELECT pg_catalog.count(*) FROM ledger.events AS e
+        WHERE (e.transaction_id, e.id) <= (s.transaction_id, s.id)
+    );
+
+ALTER TABLE ledger.subscriptions
+DROP COLUMN transaction_id,
+DROP COLUMN id,
+ADD CONSTRAINT subscriptions_position_check CHECK (position >= 0),
+ADD CONSTRAINT subscriptions_events_processed_check CHECK (events_processed >= 0);
+
+COMMENT ON TABLE ledger.subscriptions IS
+'Durable checkpoint of each named subscriber: the global position it has processed up to. Created by the owner (ledger.create_subscription).';
+
+-- The worked example's subscription exists from the start (it used to be made by its first claim).
+INSERT INTO ledger.subscriptions (name) VALUES ('daily_totals')
+ON CONFLICT (name) DO NOTHING;
+
+-- Functions whose signature or result changes. The functions are created again after the
+-- migrations (db/functions); the old signatures stay for one release as stubs that raise LG010
+-- and name the call that replaces them (db/functions/replaced).
+DROP FUNCTION IF EXISTS ledger.claim_subscription(text);
+DROP FUNCTION IF EXISTS ledger.read_all(xid8, bigint, integer);
+DROP FUNCTION IF EXISTS ledger.reset_subscription(text);
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0009', 'global_positions', '46440d794734b795a8f921412dd60f4732a6ac8f4d64afb9dfecc19d5518d1c6');
+\endif
 SET LOCAL check_function_bodies = off;
 -- functions/admin/rebuild_snapshots.sql
 -- ledger.rebuild_snapshots(account_id): recomputes the snapshots of one account (or of every
@@ -782,43 +901,96 @@ $function$;
 COMMENT ON FUNCTION ledger.daily_totals(uuid, date, date) IS
 'Daily totals of one account (projection built by a subscriber), days from..to inclusive.';
 -- functions/examples/daily_totals_apply.sql
--- ledger.daily_totals_apply(ids): the handler of the projection ledger.daily_totals: adds the
--- events with these ids (upcast) to the totals of their account and UTC day. Call it in the
--- subscriber's batch transaction so totals and checkpoint commit together (exactly once).
--- Returns the number of events applied. Raises nothing on stored events.
-CREATE OR REPLACE FUNCTION ledger.daily_totals_apply(p_ids bigint[])
+-- ledger.daily_totals_apply(through_position): the handler of the projection ledger.daily_totals.
+-- In the transaction that claimed subscription "daily_totals" (ledger.claim_subscription), adds
+-- the events after its checkpoint up to through_position to the totals of their account and UTC
+-- day, and advances the checkpoint there: totals and checkpoint commit together, so each event
+-- is counted exactly once however often it is called. Returns the number of events applied.
+--
+-- A ledger_writer can only do what the daily_totals subscriber does (see claim_subscription).
+-- Raises LG009 (from ledger.advance_subscription) when the subscription is not claimed in this
+-- transaction or the position is behind its checkpoint or beyond the last position.
+CREATE OR REPLACE FUNCTION ledger.daily_totals_apply(p_through_position bigint)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_count bigint;
+    v_from bigint;
 BEGIN
+    SELECT s.position INTO v_from FROM ledger.subscriptions AS s WHERE s.name = 'daily_totals';
+    PERFORM ledger.advance_subscription('daily_totals', p_through_position);
     INSERT INTO ledger.daily_totals AS t (account_id, day, deposits, withdrawals, event_count)
     SELECT u.aggregate_id,
            (u.occurred_at AT TIME ZONE 'UTC')::date,
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyDeposited'), 0),
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyWithdrawn'), 0),
            pg_catalog.count(*)
-    FROM ledger.events AS e
+    FROM ledger.event_positions AS p
+    JOIN ledger.events AS e ON e.id = p.id
     CROSS JOIN LATERAL ledger.upcast(e) AS u
-    WHERE e.id = ANY(p_ids)
+    WHERE p.position > v_from AND p.position <= p_through_position
     GROUP BY u.aggregate_id, (u.occurred_at AT TIME ZONE 'UTC')::date
     ON CONFLICT (account_id, day) DO UPDATE
     SET deposits = t.deposits + excluded.deposits,
         withdrawals = t.withdrawals + excluded.withdrawals,
         event_count = t.event_count + excluded.event_count;
-    SELECT pg_catalog.count(*) INTO v_count FROM pg_catalog.unnest(p_ids);
-    RETURN v_count;
+    RETURN p_through_position - v_from;
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.daily_totals_apply(bigint[]) IS
-'Handler of the daily_totals projection: adds the events with these ids to their account''s totals for their UTC day.';
+COMMENT ON FUNCTION ledger.daily_totals_apply(bigint) IS
+'Handler of the daily_totals projection: adds the claimed batch''s events up to a position to their day''s totals and advances the checkpoint. Raises LG009.';
+-- functions/examples/daily_totals_catch_up.sql
+-- ledger.daily_totals_catch_up(max_count): brings the projection ledger.daily_totals up to date
+-- from SQL alone, without a subscriber process: a function a DBA can schedule (pg_cron, a cron
+-- job running psql). In one transaction: gives positions to newly committed events (when this
+-- transaction has written nothing yet), claims subscription "daily_totals", applies at most
+-- max_count events after its checkpoint and advances it. Returns the number of events applied:
+-- 0 when there was nothing new or another instance holds the subscription. Call it until it
+-- returns 0 to catch up a large backlog.
+--
+-- A ledger_writer can only do what the daily_totals subscriber does.
+-- Raises LG005 on max_count outside 1..100000.
+CREATE OR REPLACE FUNCTION ledger.daily_totals_catch_up(p_max_count integer DEFAULT 10000)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_from bigint;
+    v_through bigint;
+BEGIN
+    IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('max_count must be between 1 and 100000, got %s',
+                coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM ledger.assign_positions(GREATEST(p_max_count, 10000));
+    END IF;
+    v_from := ledger.claim_subscription('daily_totals');
+    IF v_from IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT LEAST(v_from + p_max_count, coalesce(pg_catalog.max(p.position), 0))
+    INTO v_through
+    FROM ledger.event_positions AS p;
+    IF v_through <= v_from THEN
+        RETURN 0;
+    END IF;
+    RETURN ledger.daily_totals_apply(v_through);
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.daily_totals_catch_up(integer) IS
+'Brings ledger.daily_totals up to date from SQL alone (claim, apply at most max_count events, advance); returns how many. Raises LG005.';
 -- functions/examples/daily_totals_reset.sql
 -- ledger.daily_totals_reset(): empties the projection ledger.daily_totals and puts its
--- subscriber "daily_totals" back at position (0, 0), in one transaction, so the subscriber
+-- subscriber "daily_totals" back at position 0, in one transaction, so the subscriber
 -- rebuilds it from the first event. Administration: granted to no role. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.daily_totals_reset()
 RETURNS void
@@ -834,7 +1006,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION ledger.daily_totals_reset() IS
-'Empties ledger.daily_totals and resets its subscriber to (0, 0) so it rebuilds. Administration.';
+'Empties ledger.daily_totals and resets its subscriber to position 0 so it rebuilds. Administration.';
 -- functions/fold/account_fold.sql
 -- ledger.account_apply(state, event): the transition function of the account fold, and
 -- ledger.account_fold(event): the aggregate over it.
@@ -1230,6 +1402,305 @@ $function$;
 
 COMMENT ON FUNCTION ledger.verify_batch(uuid, integer) IS
 'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection. Raises LG005 on max_count < 1.';
+-- functions/positions/assign_positions.sql
+-- ledger.assign_positions(max_count): the positioner. Gives the next global positions to at most
+-- max_count events whose transactions have committed, and returns how many it gave. Called by
+-- ledger.read_all, by subscribers before each batch, and by anyone who wants positions now (a
+-- scheduled job, for instance); safe to call at any time, from any number of sessions.
+--
+-- Guarantees (docs/decisions.md, "Global positions"):
+--   - dense and final: positions 1, 2, 3 ... without gaps; a position, once committed, never
+--     changes and is never given again. Runs are serialized by the row lock of ledger.positioner,
+--     and a run's positions commit together, after every earlier run's;
+--   - gap-safe for readers: once a reader has seen position P, no event can later appear at or
+--     below P;
+--   - each account's events get positions in sequence order;
+--   - only committed events get positions (or the caller's own, in its own transaction): an
+--     open transaction holds back its own events, nothing else.
+-- Never waits: when another session is positioning (or a migration runs), it returns 0 at once.
+-- Returns 0 on a hot standby, in a read-only transaction, and on a logical-replication copy that
+-- is still subscribed to ledger.event_positions (the primary's positions arrive as data there).
+-- A run holds the positioner until its transaction ends: call it in a transaction of its own
+-- (read_all does so only when its transaction has written nothing yet).
+--
+-- How it finds events without a position: see ledger.positioner. Each run takes the events of
+-- transactions in `pending` or from `frontier` on that its snapshot sees and that have no
+-- position, in (transaction_id, id) order, at most max_count; adds, for each account among them,
+-- the account's earlier events that have no position yet (so each account's positioned events
+-- stay its first ones, in sequence order); gives them positions in id order (the order they were
+-- inserted in); then keeps as pending exactly the transactions that may still bring events. In
+-- another cluster (system identifier changed) it first finds every event without a position by id.
+--
+-- A ledger_writer or ledger_reader can only make positions come sooner, or hold the positioner
+-- by keeping its transaction open after a call (followers then wait for it: read_all_status
+-- names the session).
+--
+-- Raises: LG005 on max_count outside 1..100000.
+CREATE OR REPLACE FUNCTION ledger.assign_positions(p_max_count integer DEFAULT 10000)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_state ledger.positioner;
+    v_system_identifier bigint;
+    v_snapshot pg_snapshot;
+    v_ids bigint[];
+    v_xids xid8[];
+    v_count integer;
+    v_cut xid8;
+    v_taken bigint[];
+    v_held xid8[];
+BEGIN
+    IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('max_count must be between 1 and 100000, got %s',
+                coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    IF pg_catalog.pg_is_in_recovery() OR pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        RETURN 0;
+    END IF;
+    SELECT c.system_identifier INTO v_system_identifier FROM pg_catalog.pg_control_system() AS c;
+    -- A look without any lock first: most calls find nothing to do and write nothing.
+    SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p;
+    IF v_state.system_identifier = v_system_identifier AND v_state.anchor_after IS NULL
+        AND NOT EXISTS (
+            SELECT FROM ledger.events AS e
+            WHERE e.transaction_id >= v_state.frontier
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+        )
+        AND NOT EXISTS (
+            SELECT FROM ledger.events AS e
+            WHERE e.transaction_id = ANY (v_state.pending)
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+        ) THEN
+        RETURN 0;
+    END IF;
+    -- On a logical-replication copy, positions arrive from the primary.
+    IF EXISTS (
+        SELECT FROM pg_catalog.pg_subscription_rel AS r
+        WHERE r.srrelid = 'ledger.event_positions'::pg_catalog.regclass
+    ) THEN
+        RETURN 0;
+    END IF;
+    BEGIN
+        LOCK TABLE ledger.positioner IN ROW SHARE MODE NOWAIT;
+        SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p FOR UPDATE NOWAIT;
+    EXCEPTION
+        WHEN lock_not_available OR serialization_failure THEN
+            RETURN 0;
+    END;
+
+    IF v_state.system_identifier <> v_system_identifier THEN
+        -- Restored or copied into another cluster: transaction ids from there mean nothing here.
+        -- Every event is looked at once by id; transactions from now on are tracked as usual.
+        v_snapshot := pg_catalog.pg_current_snapshot();
+        v_state.system_identifier := v_system_identifier;
+        v_state.anchor_after := 0;
+        v_state.frontier := pg_catalog.pg_snapshot_xmax(v_snapshot);
+        v_state.pending := ARRAY(SELECT x FROM pg_catalog.pg_snapshot_xip(v_snapshot) AS x ORDER BY x);
+    END IF;
+
+    IF v_state.anchor_after IS NOT NULL THEN
+        SELECT pg_catalog.array_agg(c.id ORDER BY c.id), pg_catalog.array_agg(c.transaction_id ORDER BY c.id)
+        INTO v_ids, v_xids
+        FROM (
+            SELECT e.id, e.transaction_id
+            FROM ledger.events AS e
+            WHERE e.id > v_state.anchor_after
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+            ORDER BY e.id
+            LIMIT p_max_count
+        ) AS c;
+        v_count := coalesce(pg_catalog.cardinality(v_ids), 0);
+        v_state.anchor_after := CASE WHEN v_count < p_max_count THEN NULL ELSE v_ids[v_count] END;
+    ELSE
+        -- One statement, so the snapshot recorded is the one the candidates were read with.
+        WITH snap AS MATERIALIZED (
+            SELECT pg_catalog.pg_current_snapshot() AS snapshot
+        )
+        SELECT
+            (SELECT s.snapshot FROM snap AS s),
+            pg_catalog.array_agg(c.id ORDER BY c.transaction_id, c.id),
+            pg_catalog.array_agg(c.transaction_id ORDER BY c.transaction_id, c.id)
+        INTO v_snapshot, v_ids, v_xids
+        FROM (
+            SELECT u.id, u.transaction_id
+            FROM (
+                SELECT e.id, e.transaction_id
+                FROM ledger.events AS e
+                WHERE e.transaction_id = ANY (v_state.pending)
+                  AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+                UNION ALL
+                SELECT e.id, e.transaction_id
+                FROM ledger.events AS e
+                WHERE e.transaction_id >= v_state.frontier
+                  AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+            ) AS u
+            ORDER BY u.transaction_id, u.id
+            LIMIT p_max_count
+        ) AS c;
+        v_count := coalesce(pg_catalog.cardinality(v_ids), 0);
+        IF v_count < p_max_count THEN
+            -- Every candidate was taken: what can still bring events is what was running.
+            v_state.pending := ARRAY(
+                SELECT x FROM pg_catalog.pg_snapshot_xip(v_snapshot) AS x
+                WHERE x = ANY (v_state.pending) OR x >= v_state.frontier
+                ORDER BY x
+            );
+            v_state.frontier := pg_catalog.pg_snapshot_xmax(v_snapshot);
+        ELSE
+            -- Cut inside transaction v_cut: it and the candidates after it stay candidates,
+            -- and so do the transactions before it that were running.
+            v_cut := v_xids[v_count];
+            v_state.pending := ARRAY(
+                SELECT DISTINCT x
+                FROM (
+                    SELECT p FROM pg_catalog.unnest(v_state.pending) AS p WHERE p >= v_cut
+                    UNION ALL
+                    SELECT s FROM pg_catalog.pg_snapshot_xip(v_snapshot) AS s
+                    WHERE (s = ANY (v_state.pending) OR s >= v_state.frontier) AND s < v_cut
+                ) AS k (x)
+                ORDER BY x
+            );
+            v_state.frontier := GREATEST(v_state.frontier, v_cut);
+        END IF;
+    END IF;
+
+    -- Each account in sequence order. The events of an account that have a position are always
+    -- its first ones (1..done); so for each account in the batch, every event from done + 1 up
+    -- to the highest one in the batch is taken (earlier ones the batch did not reach included:
+    -- they committed before it, so this snapshot sees them). An account whose run has a gap (a
+    -- history someone tampered with) waits, its transactions pending.
+    WITH batch AS (
+        SELECT e.aggregate_id, pg_catalog.min(e.sequence_number) AS low, pg_catalog.max(e.sequence_number) AS high
+        FROM pg_catalog.unnest(v_ids) AS i (id)
+        JOIN ledger.events AS e ON e.id = i.id
+        GROUP BY e.aggregate_id
+    ),
+    runs AS (
+        SELECT
+            b.aggregate_id,
+            b.high,
+            coalesce((
+                SELECT d.sequence_number
+                FROM ledger.events AS d
+                WHERE d.aggregate_id = b.aggregate_id AND d.sequence_number < b.low
+                  AND EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = d.id)
+                ORDER BY d.sequence_number DESC
+                LIMIT 1
+            ), 0) AS done
+        FROM batch AS b
+    ),
+    found AS (
+        SELECT
+            e.id,
+            e.transaction_id,
+            r.high - r.done AS expected,
+            pg_catalog.count(*) OVER (PARTITION BY e.aggregate_id) AS present
+        FROM runs AS r
+        JOIN ledger.events AS e
+            ON e.aggregate_id = r.aggregate_id AND e.sequence_number > r.done AND e.sequence_number <= r.high
+        WHERE NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+    )
+    SELECT
+        pg_catalog.array_agg(f.id ORDER BY f.id) FILTER (WHERE f.present = f.expected),
+        pg_catalog.array_agg(DISTINCT f.transaction_id) FILTER (WHERE f.present <> f.expected)
+    INTO v_taken, v_held
+    FROM found AS f;
+    IF v_held IS NOT NULL THEN
+        v_state.pending := ARRAY(
+            SELECT DISTINCT x FROM pg_catalog.unnest(v_state.pending || v_held) AS x ORDER BY x
+        );
+    END IF;
+
+    v_count := coalesce(pg_catalog.cardinality(v_taken), 0);
+    INSERT INTO ledger.event_positions (position, id)
+    SELECT v_state.last_position + t.n, t.id
+    FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n);
+
+    UPDATE ledger.positioner AS p
+    SET
+        last_position = v_state.last_position + v_count,
+        frontier = v_state.frontier,
+        pending = v_state.pending,
+        system_identifier = v_state.system_identifier,
+        anchor_after = v_state.anchor_after,
+        positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
+    RETURN v_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.assign_positions(integer) IS
+'The positioner: gives the next global positions to at most max_count committed events (each account in order); returns how many. Never waits. Raises LG005.';
+-- functions/positions/legacy_position.sql
+-- ledger.legacy_position(transaction_id, id): the global position of a position of the earlier
+-- form (transaction_id, id), as a client of an earlier release kept it: every event stored before
+-- the upgrade got its position in that order (0009), so the position of the event with that id.
+-- NULL when no such event exists. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.legacy_position(p_transaction_id xid8, p_id bigint)
+RETURNS bigint
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN p_transaction_id = '0'::xid8 AND p_id = 0 THEN 0 ELSE p.position END
+    FROM (SELECT 1) AS one
+    LEFT JOIN ledger.events AS e ON e.id = p_id AND e.transaction_id = p_transaction_id
+    LEFT JOIN ledger.event_positions AS p ON p.id = e.id;
+$function$;
+
+COMMENT ON FUNCTION ledger.legacy_position(xid8, bigint) IS
+'The global position of an old-style position (transaction_id, id); NULL when there is no such event.';
+-- functions/positions/read_all_status.sql
+-- ledger.read_all_status(): how far global positions have come, and what holds them back.
+-- last_position: the highest position given; positioned_at: when the last ones were given;
+-- waiting: events that have committed but have no position yet (those of transactions still
+-- open are not counted: they hold back only themselves); holder_pid, holder_state,
+-- holder_xact_age: the session holding the positioner (a transaction that called
+-- ledger.assign_positions or ledger.read_all and is still open), NULL when none. While one holds
+-- it, no new positions are given and followers wait. (holder_state and holder_xact_age need the
+-- owner to see other roles' sessions: GRANT pg_read_all_stats to it.) Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.read_all_status()
+RETURNS TABLE (
+    last_position bigint,
+    positioned_at timestamptz,
+    waiting bigint,
+    holder_pid integer,
+    holder_state text,
+    holder_xact_age interval
+)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT p.last_position,
+           p.positioned_at,
+           (SELECT pg_catalog.count(*)
+            FROM ledger.events AS e
+            WHERE (e.transaction_id >= p.frontier OR e.transaction_id = ANY (p.pending) OR e.id > p.anchor_after
+                   OR p.system_identifier <> (SELECT c.system_identifier FROM pg_catalog.pg_control_system() AS c))
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS q WHERE q.id = e.id)),
+           l.pid,
+           a.state,
+           pg_catalog.clock_timestamp() - a.xact_start
+    FROM ledger.positioner AS p
+    -- Only the positioner locks ledger.positioner for writing (a migration locks it EXCLUSIVE).
+    LEFT JOIN pg_catalog.pg_locks AS l
+        ON l.relation = 'ledger.positioner'::pg_catalog.regclass AND l.granted
+       AND l.mode IN ('RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')
+       AND l.pid <> pg_catalog.pg_backend_pid()
+    LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+    ORDER BY a.xact_start
+    LIMIT 1;
+$function$;
+
+COMMENT ON FUNCTION ledger.read_all_status() IS
+'How far global positions have come: the last position, when it was given, how many committed events wait for one, and the session holding the positioner.';
 -- functions/read/account_history.sql
 -- ledger.account_history(account_id, from, to): the account's events with occurred_at in
 -- [from, to] (NULL: unbounded), in sequence order, each with the balance right after it. The
@@ -1391,84 +1862,66 @@ $function$;
 COMMENT ON FUNCTION ledger.load_account(uuid) IS
 'Current state of an account from its latest snapshot plus the later events: one row, or none.';
 -- functions/read/read_all.sql
--- ledger.read_all(after_transaction, after_id, max_count): events of all accounts in global
--- order, for consumers that follow the whole store. Returns at most max_count events whose
--- position (transaction_id, id) is after (after_transaction, after_id) (start with 0, 0) and
--- whose transaction is older than the oldest transaction still running, ordered by position.
--- Payloads are upcast to the current event versions.
+-- ledger.read_all(after_position, max_count): the events of every account in global position
+-- order, for consumers that follow the whole store: at most max_count events with a position
+-- above after_position (start at 0), upcast to the current event versions. A consumer keeps the
+-- last position it handled (one number) and asks for what comes after it.
 --
--- The guarantee: once a reader has seen position P, no event at a position before P can
--- become visible later, because every transaction older than the horizon has ended. Writers
--- are not serialized. The cost: a transaction that stays open (anywhere in the cluster, once
--- it has an xid) holds the horizon back, so later events wait until it ends; see
--- ledger.read_all_horizon. Raises LG005 on a NULL position or max_count outside 1..100000.
-CREATE OR REPLACE FUNCTION ledger.read_all(
-    p_after_transaction xid8 DEFAULT '0',
-    p_after_id bigint DEFAULT 0,
-    p_max_count integer DEFAULT 1000
+-- Gap-safe: positions are dense and final, so once a reader has seen position P no event can
+-- appear at or below P later; nothing is skipped and nothing comes twice. An open transaction
+-- holds back only its own events. Positions are the same on the primary, a physical standby, a
+-- restored dump and a logical copy, so a consumer can move between them with its number.
+--
+-- On the primary, when its transaction has written nothing yet, it first gives positions to
+-- newly committed events (ledger.assign_positions; never waits). Inside a transaction that has
+-- written (a subscriber's batch, for instance), or on a standby, it reads what is positioned:
+-- call ledger.assign_positions() first, in a transaction of its own.
+--
+-- A ledger_reader can do nothing with it but read; see assign_positions for what calling the
+-- positioner allows. Raises LG005 on a NULL or negative position or max_count outside 1..100000.
+CREATE OR REPLACE FUNCTION ledger.read_all(p_after_position bigint DEFAULT 0, p_max_count integer DEFAULT 1000)
+RETURNS TABLE (
+    "position" bigint,  -- noqa: RF06
+    event_id uuid,
+    aggregate_id uuid,
+    sequence_number bigint,
+    event_type text,
+    event_version smallint,
+    payload jsonb,
+    metadata jsonb,
+    occurred_at timestamptz,
+    recorded_at timestamptz
 )
-RETURNS SETOF ledger.events
 LANGUAGE plpgsql
-STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    IF p_after_transaction IS NULL OR p_after_id IS NULL OR p_max_count IS NULL
+    IF p_after_position IS NULL OR p_after_position < 0 OR p_max_count IS NULL
         OR p_max_count NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format(
-                'read_all needs a position (transaction, id) and max_count between 1 and 100000, got (%s, %s) and %s',
-                coalesce(p_after_transaction::text, 'NULL'), coalesce(p_after_id::text, 'NULL'),
-                coalesce(p_max_count::text, 'NULL'));
+                'read_all needs a position of 0 or more and max_count between 1 and 100000, got %s and %s',
+                coalesce(p_after_position::text, 'NULL'), coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM ledger.assign_positions(GREATEST(p_max_count, 10000));
     END IF;
     RETURN QUERY
-        SELECT (ledger.upcast(e)).*
-        FROM ledger.events AS e
-        WHERE (e.transaction_id, e.id) > (p_after_transaction, p_after_id)
-          AND e.transaction_id < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
-        ORDER BY e.transaction_id, e.id
+        SELECT p.position, u.event_id, u.aggregate_id, u.sequence_number, u.event_type::text, u.event_version,
+               u.payload, u.metadata, u.occurred_at, u.recorded_at
+        FROM ledger.event_positions AS p
+        JOIN ledger.events AS e ON e.id = p.id
+        CROSS JOIN LATERAL ledger.upcast(e) AS u
+        WHERE p.position > p_after_position
+        ORDER BY p.position
         LIMIT p_max_count;
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.read_all(xid8, bigint, integer) IS
-'Events of all accounts after a global position (transaction_id, id), in that order, only from ended transactions: gap-safe. Raises LG005.';
--- functions/read/read_all_horizon.sql
--- ledger.read_all_horizon(): what holds ledger.read_all back. horizon is the oldest transaction
--- still running (events of it and of later transactions are withheld); oldest_xact_age how long
--- the transaction holding it has been open, its pid and state (NULL when it is not visible,
--- e.g. a prepared transaction); withheld_events how many stored events wait behind the
--- horizon. A consumer's lag that keeps growing while withheld_events grows points here.
--- Raises nothing.
-CREATE OR REPLACE FUNCTION ledger.read_all_horizon()
-RETURNS TABLE (
-    horizon xid8,
-    oldest_xact_age interval,
-    oldest_pid integer,
-    oldest_state text,
-    withheld_events bigint
-)
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT h.xmin,
-           pg_catalog.clock_timestamp() - a.xact_start,
-           a.pid,
-           a.state,
-           (SELECT pg_catalog.count(*) FROM ledger.events AS e WHERE e.transaction_id >= h.xmin)
-    FROM (SELECT pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()) AS xmin) AS h
-    LEFT JOIN pg_catalog.pg_stat_activity AS a
-        ON a.backend_xid IS NOT NULL
-       AND a.backend_xid::text::bigint = (h.xmin::text::bigint % 4294967296)
-       AND a.pid <> pg_catalog.pg_backend_pid();
-$function$;
-
-COMMENT ON FUNCTION ledger.read_all_horizon() IS
-'What holds ledger.read_all back: the horizon, the age, pid and state of the transaction holding it, and how many events wait behind it.';
+COMMENT ON FUNCTION ledger.read_all(bigint, integer) IS
+'Events of all accounts after a global position, in position order (dense, gap-safe, the same on every copy of the database). Raises LG005.';
 -- functions/read/read_stream.sql
 -- ledger.read_stream(aggregate_id, after_version, max_count): the events of one account in
 -- sequence order, those with sequence_number > after_version (default 0: from the start), at
@@ -1544,11 +1997,11 @@ $function$;
 
 COMMENT ON FUNCTION ledger.stats() IS
 'Counts of accounts, events and snapshots, and the snapshot interval.';
--- functions/subscriptions/advance_subscription.sql
--- ledger.advance_subscription(name, transaction_id, id, events): moves subscriber `name` to the
--- position of the last event it handled, adding `events` to its count, in the transaction that
--- claimed it. Raises LG005 when the subscription was not claimed in this transaction, or when
--- the position would go backwards.
+-- functions/replaced/advance_subscription_transaction.sql
+-- ledger.advance_subscription(name, transaction_id, id, events): replaced by
+-- ledger.advance_subscription(name, position) (0009: checkpoints are positions, and the count of
+-- events is derived from them). Kept for one release so that an old client is told what to
+-- call. Raises LG010.
 CREATE OR REPLACE FUNCTION ledger.advance_subscription(
     p_name text,
     p_transaction_id xid8,
@@ -1560,37 +2013,134 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-DECLARE
-    v_current record;
 BEGIN
-    SELECT s.transaction_id, s.id
-    INTO v_current
-    FROM ledger.subscriptions AS s
-    WHERE s.name = p_name;
-    IF NOT FOUND
-        OR pg_catalog.current_setting('ledger.claimed_subscription', TRUE) IS DISTINCT FROM p_name THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('subscription %L is not claimed in this transaction', p_name),
-            HINT = 'Call ledger.claim_subscription first, in the same transaction.';
-    END IF;
-    IF (p_transaction_id, p_id) < (v_current.transaction_id, v_current.id) THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('subscription %L cannot go back from (%s, %s) to (%s, %s)',
-                p_name, v_current.transaction_id, v_current.id, p_transaction_id, p_id);
-    END IF;
-    UPDATE ledger.subscriptions AS s
-    SET transaction_id = p_transaction_id,
-        id = p_id,
-        events_processed = s.events_processed + coalesce(p_events, 0),
-        updated_at = pg_catalog.clock_timestamp()
-    WHERE s.name = p_name;
+    RAISE EXCEPTION USING
+        ERRCODE = 'LG010',
+        MESSAGE = 'ledger.advance_subscription(text, xid8, bigint, bigint) was replaced by ledger.advance_subscription(name text, position bigint)',
+        HINT = 'Read with ledger.read_all(after_position, max_count) and advance to the position of the last event handled.';
 END;
 $function$;
 
 COMMENT ON FUNCTION ledger.advance_subscription(text, xid8, bigint, bigint) IS
-'Moves a claimed subscriber to the position of the last event it handled (never backwards). Raises LG005.';
+'Replaced by ledger.advance_subscription(text, bigint) (kept for one release). Raises LG010.';
+-- functions/replaced/daily_totals_apply_ids.sql
+-- ledger.daily_totals_apply(ids bigint[]): replaced by ledger.daily_totals_apply(through_position)
+-- (0009): it applied whatever events it was given, as often as it was called; the projection is
+-- now applied only from the claimed batch of its subscription. Kept for one release so that an
+-- old client is told what to call. Raises LG010.
+CREATE OR REPLACE FUNCTION ledger.daily_totals_apply(p_ids bigint[])
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'LG010',
+        MESSAGE = 'ledger.daily_totals_apply(bigint[]) was replaced by ledger.daily_totals_apply(through_position bigint)',
+        HINT = 'Call it in the batch that claimed subscription daily_totals, or call ledger.daily_totals_catch_up().';
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.daily_totals_apply(bigint[]) IS
+'Replaced by ledger.daily_totals_apply(bigint) (kept for one release). Raises LG010.';
+-- functions/replaced/read_all_horizon.sql
+-- ledger.read_all_horizon(): replaced by ledger.read_all_status() when global order moved from
+-- transaction ids to positions (0009). Kept for one release so that an old client is told what
+-- to call instead of "function does not exist". Raises LG010.
+CREATE OR REPLACE FUNCTION ledger.read_all_horizon()
+RETURNS TABLE (
+    horizon xid8,
+    oldest_xact_age interval,
+    oldest_pid integer,
+    oldest_state text,
+    withheld_events bigint
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'LG010',
+        MESSAGE = 'ledger.read_all_horizon() was replaced by ledger.read_all_status()',
+        HINT = 'Global order is now a dense position per event: a transaction left open no longer holds readers back; read_all_status() shows the last position and what waits for one.';
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.read_all_horizon() IS
+'Replaced by ledger.read_all_status() (kept for one release). Raises LG010.';
+-- functions/replaced/read_all_transaction.sql
+-- ledger.read_all(after_transaction xid8, after_id, max_count): replaced by
+-- ledger.read_all(after_position bigint, max_count) when global order moved from transaction ids
+-- (which belong to one cluster) to positions (0009). Kept for one release so that an old client
+-- is told what to call. A position (transaction_id, id) an old client kept converts with
+-- ledger.legacy_position. Raises LG010.
+CREATE OR REPLACE FUNCTION ledger.read_all(p_after_transaction xid8, p_after_id bigint, p_max_count integer)
+RETURNS SETOF ledger.events
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'LG010',
+        MESSAGE = 'ledger.read_all(xid8, bigint, integer) was replaced by ledger.read_all(after_position bigint, max_count integer)',
+        HINT = pg_catalog.format(
+            'Every event now has a global position; your position (%s, %s) is ledger.legacy_position(%L, %s).',
+            p_after_transaction, p_after_id, p_after_transaction, p_after_id);
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.read_all(xid8, bigint, integer) IS
+'Replaced by ledger.read_all(bigint, integer) (kept for one release). Raises LG010.';
+-- functions/subscriptions/advance_subscription.sql
+-- ledger.advance_subscription(name, position): moves subscriber `name` to `position`, the
+-- position of the last event its batch handled, in the transaction that claimed it; counts the
+-- events in between as processed. Returns the new checkpoint.
+--
+-- Only the claiming transaction can advance (the claim stored in the row is compared with this
+-- transaction's id, which SQL cannot forge); only forward; and only up to the last position
+-- given, so a checkpoint can never skip events that do not exist yet.
+-- Raises LG005 on a bad name, LG009 when the subscription is not claimed in this transaction
+-- (or does not exist, or the caller may not consume it), or the position is behind the
+-- checkpoint or beyond the last position.
+CREATE OR REPLACE FUNCTION ledger.advance_subscription(p_name text, p_position bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_subscription ledger.subscriptions;
+    v_last bigint;
+BEGIN
+    v_subscription := ledger.subscription_for(p_name);
+    IF v_subscription.claimed_by IS DISTINCT FROM pg_catalog.pg_current_xact_id() THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format('subscription %L is not claimed in this transaction', p_name),
+            HINT = 'Call ledger.claim_subscription first, in the same transaction.';
+    END IF;
+    SELECT coalesce(pg_catalog.max(p.position), 0) INTO v_last FROM ledger.event_positions AS p;
+    IF p_position IS NULL OR p_position < v_subscription.position OR p_position > v_last THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format(
+                'subscription %L can move from position %s only forward to at most the last position %s, got %s',
+                p_name, v_subscription.position, v_last, coalesce(p_position::text, 'NULL'));
+    END IF;
+    UPDATE ledger.subscriptions AS s
+    SET position = p_position,
+        events_processed = s.events_processed + (p_position - v_subscription.position),
+        updated_at = pg_catalog.clock_timestamp()
+    WHERE s.name = p_name;
+    RETURN p_position;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.advance_subscription(text, bigint) IS
+'Moves a claimed subscriber to the position of the last event it handled (forward only, at most the last position). Raises LG005, LG009.';
 -- functions/subscriptions/check_subscription_name.sql
 -- ledger.check_subscription_name(name): the rule for subscriber names, shared by
 -- ledger.claim_subscription and ledger.subscriber_waiting: 1 to 63 characters of [a-z0-9_.-]
@@ -1617,36 +2167,100 @@ COMMENT ON FUNCTION ledger.check_subscription_name(text) IS
 'The subscriber name rule (1-63 characters of [a-z0-9_.-] starting with a letter); returns it or raises LG005.';
 -- functions/subscriptions/claim_subscription.sql
 -- ledger.claim_subscription(name): starts a batch of subscriber `name` in the caller's
--- transaction. Creates the subscription at position (0, 0) if it is new, locks its row until
--- the transaction ends (two instances of one subscriber never process the same batch; the
--- second one gets no row while the first holds it), and returns its position. Call
--- ledger.read_all after it, handle the events, then ledger.advance_subscription, all in one
--- transaction: effects the handler writes to PostgreSQL in that transaction commit together
--- with the position (exactly once). Raises LG005 on a name that is not 1-63 characters of
--- [a-z0-9_.-] starting with a letter.
+-- transaction and returns its checkpoint (the position of the last event it handled), or NULL
+-- when another instance holds it right now (then do nothing and try later). The claim is the
+-- row's lock plus the claiming transaction's id stored in the row: it ends with the
+-- transaction, and no other transaction can act on it. Then read with ledger.read_all(checkpoint,
+-- n), handle the events, and ledger.advance_subscription(name, last position handled), all in
+-- this transaction: what the handler writes in it commits with the checkpoint (exactly once).
+-- Call ledger.assign_positions() before the transaction, so the batch sees the newest events.
+--
+-- A ledger_writer can claim only subscriptions the owner created, and only as their consumer;
+-- as a consumer it reads events and moves the checkpoint forward, which is what a consumer does.
+-- Raises LG005 on a bad name, LG009 when the subscription does not exist or the caller may not
+-- consume it.
 CREATE OR REPLACE FUNCTION ledger.claim_subscription(p_name text)
-RETURNS TABLE (transaction_id xid8, id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_position bigint;
+BEGIN
+    PERFORM ledger.subscription_for(p_name);
+    SELECT s.position INTO v_position
+    FROM ledger.subscriptions AS s
+    WHERE s.name = p_name
+    FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    UPDATE ledger.subscriptions AS s SET claimed_by = pg_catalog.pg_current_xact_id() WHERE s.name = p_name;
+    RETURN v_position;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.claim_subscription(text) IS
+'Claims a subscriber''s batch for this transaction and returns its checkpoint position; NULL when another instance holds it. Raises LG005, LG009.';
+-- functions/subscriptions/create_subscription.sql
+-- ledger.create_subscription(name, consumer_role, position): creates the durable checkpoint of
+-- a subscriber, at `position` (default 0: it will read every event). consumer_role: the role
+-- whose members may claim it (NULL: any role allowed to call ledger.claim_subscription, the
+-- writer role). Administration: granted to no one, so an application role cannot create
+-- subscriptions at will. Returns false (and changes nothing) when it exists already.
+-- Raises LG005 on a bad name or a negative position, LG009 when consumer_role does not exist.
+CREATE OR REPLACE FUNCTION ledger.create_subscription(
+    p_name text,
+    p_consumer_role text DEFAULT NULL,
+    p_position bigint DEFAULT 0
+)
+RETURNS boolean
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
     PERFORM ledger.check_subscription_name(p_name);
-    INSERT INTO ledger.subscriptions AS s (name) VALUES (p_name) ON CONFLICT (name) DO NOTHING;
-    RETURN QUERY
-        SELECT s.transaction_id, s.id
-        FROM ledger.subscriptions AS s
-        WHERE s.name = p_name
-        FOR UPDATE SKIP LOCKED;
-    IF FOUND THEN
-        -- Remembered until the transaction ends, for ledger.advance_subscription to check.
-        PERFORM pg_catalog.set_config('ledger.claimed_subscription', p_name, TRUE);
+    IF p_position IS NULL OR p_position < 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('position must be 0 or more, got %s', coalesce(p_position::text, 'NULL'));
     END IF;
+    IF p_consumer_role IS NOT NULL AND NOT EXISTS (
+        SELECT FROM pg_catalog.pg_roles AS r WHERE r.rolname = p_consumer_role
+    ) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format('role %I does not exist', p_consumer_role);
+    END IF;
+    INSERT INTO ledger.subscriptions AS s (name, position, consumer_role)
+    VALUES (p_name, p_position, p_consumer_role)
+    ON CONFLICT (name) DO NOTHING;
+    RETURN FOUND;
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.claim_subscription(text) IS
-'Locks a subscriber''s checkpoint row for this transaction (created at (0, 0) if new) and returns its position; no row if another instance holds it.';
+COMMENT ON FUNCTION ledger.create_subscription(text, text, bigint) IS
+'Creates a subscriber''s checkpoint at a position (default 0), claimable by members of consumer_role (NULL: any writer). Administration. Raises LG005, LG009.';
+-- functions/subscriptions/drop_subscription.sql
+-- ledger.drop_subscription(name): removes subscriber `name`'s checkpoint (waits for a running
+-- batch of it to end). Returns whether it existed. Administration: granted to no role.
+-- Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.drop_subscription(p_name text)
+RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    DELETE FROM ledger.subscriptions AS s WHERE s.name = p_name;
+    RETURN FOUND;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.drop_subscription(text) IS
+'Removes a subscriber''s checkpoint. Administration.';
 -- functions/subscriptions/notify_new_events.sql
 -- ledger.notify_new_events(): statement trigger on ledger.events. While a subscriber waits
 -- (ledger.subscriber_waits, see ledger.subscriber_waiting), sends NOTIFY ledger_events (empty
@@ -1678,31 +2292,45 @@ CREATE OR REPLACE TRIGGER events_notify
 AFTER INSERT ON ledger.events
 FOR EACH STATEMENT EXECUTE FUNCTION ledger.notify_new_events();
 -- functions/subscriptions/reset_subscription.sql
--- ledger.reset_subscription(name): puts subscriber `name` back at position (0, 0), to rebuild
--- what it builds; waits for a running batch of it to end. Returns whether it existed.
--- Administration: granted to no role. Raises nothing.
-CREATE OR REPLACE FUNCTION ledger.reset_subscription(p_name text)
+-- ledger.reset_subscription(name, position): puts subscriber `name` at `position` (default 0, to
+-- rebuild what it builds from the first event); waits for a running batch of it to end. Returns
+-- whether it existed. Administration: granted to no role. Raises LG005 on a negative position or
+-- one beyond the last position.
+CREATE OR REPLACE FUNCTION ledger.reset_subscription(p_name text, p_position bigint DEFAULT 0)
 RETURNS boolean
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
+    IF p_position IS NULL OR p_position < 0
+        OR p_position > (SELECT coalesce(pg_catalog.max(p.position), 0) FROM ledger.event_positions AS p) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('position must be between 0 and the last position, got %s',
+                coalesce(p_position::text, 'NULL'));
+    END IF;
     UPDATE ledger.subscriptions AS s
-    SET transaction_id = '0'::xid8, id = 0, events_processed = 0, updated_at = pg_catalog.clock_timestamp()
+    SET position = p_position, events_processed = 0, updated_at = pg_catalog.clock_timestamp()
     WHERE s.name = p_name;
     RETURN FOUND;
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.reset_subscription(text) IS
-'Puts a subscriber back at position (0, 0) so it rebuilds from the start. Administration.';
+COMMENT ON FUNCTION ledger.reset_subscription(text, bigint) IS
+'Puts a subscriber back at a position (default 0) so it rebuilds from there. Administration. Raises LG005.';
 -- functions/subscriptions/subscriber_waiting.sql
 -- ledger.subscriber_waiting(name, waiting): registers (true) or removes (false) the calling
--- connection as a subscriber `name` waiting for NOTIFY ledger_events; appends notify only while
+-- connection as subscriber `name` waiting for NOTIFY ledger_events; appends notify only while
 -- one is registered (ledger.notify_new_events). Register, then look for events once more, then
--- wait: an append that committed in between is found by that look. waiting NULL counts as
--- false. Raises LG005 on a bad name.
+-- wait: an append that committed in between is found by that look. waiting NULL counts as false.
+-- Registering also forgets registrations of connections that have ended.
+--
+-- A ledger_writer can register only as the consumer of an existing subscription; while it is
+-- registered, appends send a NOTIFY (which serializes their commits): that is the cost of having a
+-- subscriber wait, bounded by the subscriptions the owner created.
+-- Raises LG005 on a bad name, LG009 when the subscription does not exist or the caller may not
+-- consume it.
 CREATE OR REPLACE FUNCTION ledger.subscriber_waiting(p_name text, p_waiting boolean)
 RETURNS void
 LANGUAGE plpgsql
@@ -1710,8 +2338,10 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    PERFORM ledger.check_subscription_name(p_name);
+    PERFORM ledger.subscription_for(p_name);
     IF p_waiting THEN
+        DELETE FROM ledger.subscriber_waits AS w
+        WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity AS a WHERE a.pid = w.pid);
         INSERT INTO ledger.subscriber_waits AS w (pid, name) VALUES (pg_catalog.pg_backend_pid(), p_name)
         ON CONFLICT (pid) DO UPDATE SET name = excluded.name, since = excluded.since;
     ELSE
@@ -1721,7 +2351,41 @@ END;
 $function$;
 
 COMMENT ON FUNCTION ledger.subscriber_waiting(text, boolean) IS
-'Registers or removes this connection as a subscriber waiting for NOTIFY ledger_events.';
+'Registers or removes this connection as a subscriber waiting for NOTIFY ledger_events. Raises LG005, LG009.';
+-- functions/subscriptions/subscription_for.sql
+-- ledger.subscription_for(name): the subscription row a subscriber function works on, after
+-- checking that it exists and that the calling login may consume it (a member of its
+-- consumer_role, when it has one). Internal: granted to no role. Raises LG005 on a bad name,
+-- LG009 when the subscription does not exist or the caller is not its consumer.
+CREATE OR REPLACE FUNCTION ledger.subscription_for(p_name text)
+RETURNS ledger.subscriptions
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_subscription ledger.subscriptions;
+BEGIN
+    PERFORM ledger.check_subscription_name(p_name);
+    SELECT s.* INTO v_subscription FROM ledger.subscriptions AS s WHERE s.name = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format('subscription %L does not exist', p_name),
+            HINT = pg_catalog.format('The ledger''s owner creates it: SELECT ledger.create_subscription(%L);', p_name);
+    END IF;
+    IF v_subscription.consumer_role IS NOT NULL
+        AND NOT pg_catalog.pg_has_role(session_user, v_subscription.consumer_role, 'MEMBER') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format('role %I may not consume subscription %L (its consumers are role %I)',
+                session_user, p_name, v_subscription.consumer_role);
+    END IF;
+    RETURN v_subscription;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.subscription_for(text) IS
+'The subscription row, after checking that it exists and the caller may consume it (internal). Raises LG005, LG009.';
 -- functions/write/append.sql
 -- ledger.append(aggregate_id, expected_version, events): appends a JSON array of 1..100000 events
 -- to one account atomically and returns the account's new version (its last sequence number).
@@ -2827,43 +3491,96 @@ $function$;
 COMMENT ON FUNCTION ledger.daily_totals(uuid, date, date) IS
 'Daily totals of one account (projection built by a subscriber), days from..to inclusive.';
 -- functions/examples/daily_totals_apply.sql
--- ledger.daily_totals_apply(ids): the handler of the projection ledger.daily_totals: adds the
--- events with these ids (upcast) to the totals of their account and UTC day. Call it in the
--- subscriber's batch transaction so totals and checkpoint commit together (exactly once).
--- Returns the number of events applied. Raises nothing on stored events.
-CREATE OR REPLACE FUNCTION ledger.daily_totals_apply(p_ids bigint[])
+-- ledger.daily_totals_apply(through_position): the handler of the projection ledger.daily_totals.
+-- In the transaction that claimed subscription "daily_totals" (ledger.claim_subscription), adds
+-- the events after its checkpoint up to through_position to the totals of their account and UTC
+-- day, and advances the checkpoint there: totals and checkpoint commit together, so each event
+-- is counted exactly once however often it is called. Returns the number of events applied.
+--
+-- A ledger_writer can only do what the daily_totals subscriber does (see claim_subscription).
+-- Raises LG009 (from ledger.advance_subscription) when the subscription is not claimed in this
+-- transaction or the position is behind its checkpoint or beyond the last position.
+CREATE OR REPLACE FUNCTION ledger.daily_totals_apply(p_through_position bigint)
 RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 DECLARE
-    v_count bigint;
+    v_from bigint;
 BEGIN
+    SELECT s.position INTO v_from FROM ledger.subscriptions AS s WHERE s.name = 'daily_totals';
+    PERFORM ledger.advance_subscription('daily_totals', p_through_position);
     INSERT INTO ledger.daily_totals AS t (account_id, day, deposits, withdrawals, event_count)
     SELECT u.aggregate_id,
            (u.occurred_at AT TIME ZONE 'UTC')::date,
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyDeposited'), 0),
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyWithdrawn'), 0),
            pg_catalog.count(*)
-    FROM ledger.events AS e
+    FROM ledger.event_positions AS p
+    JOIN ledger.events AS e ON e.id = p.id
     CROSS JOIN LATERAL ledger.upcast(e) AS u
-    WHERE e.id = ANY(p_ids)
+    WHERE p.position > v_from AND p.position <= p_through_position
     GROUP BY u.aggregate_id, (u.occurred_at AT TIME ZONE 'UTC')::date
     ON CONFLICT (account_id, day) DO UPDATE
     SET deposits = t.deposits + excluded.deposits,
         withdrawals = t.withdrawals + excluded.withdrawals,
         event_count = t.event_count + excluded.event_count;
-    SELECT pg_catalog.count(*) INTO v_count FROM pg_catalog.unnest(p_ids);
-    RETURN v_count;
+    RETURN p_through_position - v_from;
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.daily_totals_apply(bigint[]) IS
-'Handler of the daily_totals projection: adds the events with these ids to their account''s totals for their UTC day.';
+COMMENT ON FUNCTION ledger.daily_totals_apply(bigint) IS
+'Handler of the daily_totals projection: adds the claimed batch''s events up to a position to their day''s totals and advances the checkpoint. Raises LG009.';
+-- functions/examples/daily_totals_catch_up.sql
+-- ledger.daily_totals_catch_up(max_count): brings the projection ledger.daily_totals up to date
+-- from SQL alone, without a subscriber process: a function a DBA can schedule (pg_cron, a cron
+-- job running psql). In one transaction: gives positions to newly committed events (when this
+-- transaction has written nothing yet), claims subscription "daily_totals", applies at most
+-- max_count events after its checkpoint and advances it. Returns the number of events applied:
+-- 0 when there was nothing new or another instance holds the subscription. Call it until it
+-- returns 0 to catch up a large backlog.
+--
+-- A ledger_writer can only do what the daily_totals subscriber does.
+-- Raises LG005 on max_count outside 1..100000.
+CREATE OR REPLACE FUNCTION ledger.daily_totals_catch_up(p_max_count integer DEFAULT 10000)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_from bigint;
+    v_through bigint;
+BEGIN
+    IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('max_count must be between 1 and 100000, got %s',
+                coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM ledger.assign_positions(GREATEST(p_max_count, 10000));
+    END IF;
+    v_from := ledger.claim_subscription('daily_totals');
+    IF v_from IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT LEAST(v_from + p_max_count, coalesce(pg_catalog.max(p.position), 0))
+    INTO v_through
+    FROM ledger.event_positions AS p;
+    IF v_through <= v_from THEN
+        RETURN 0;
+    END IF;
+    RETURN ledger.daily_totals_apply(v_through);
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.daily_totals_catch_up(integer) IS
+'Brings ledger.daily_totals up to date from SQL alone (claim, apply at most max_count events, advance); returns how many. Raises LG005.';
 -- functions/examples/daily_totals_reset.sql
 -- ledger.daily_totals_reset(): empties the projection ledger.daily_totals and puts its
--- subscriber "daily_totals" back at position (0, 0), in one transaction, so the subscriber
+-- subscriber "daily_totals" back at position 0, in one transaction, so the subscriber
 -- rebuilds it from the first event. Administration: granted to no role. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.daily_totals_reset()
 RETURNS void
@@ -2879,7 +3596,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION ledger.daily_totals_reset() IS
-'Empties ledger.daily_totals and resets its subscriber to (0, 0) so it rebuilds. Administration.';
+'Empties ledger.daily_totals and resets its subscriber to position 0 so it rebuilds. Administration.';
 -- functions/fold/account_fold.sql
 -- ledger.account_apply(state, event): the transition function of the account fold, and
 -- ledger.account_fold(event): the aggregate over it.
@@ -3275,6 +3992,305 @@ $function$;
 
 COMMENT ON FUNCTION ledger.verify_batch(uuid, integer) IS
 'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection. Raises LG005 on max_count < 1.';
+-- functions/positions/assign_positions.sql
+-- ledger.assign_positions(max_count): the positioner. Gives the next global positions to at most
+-- max_count events whose transactions have committed, and returns how many it gave. Called by
+-- ledger.read_all, by subscribers before each batch, and by anyone who wants positions now (a
+-- scheduled job, for instance); safe to call at any time, from any number of sessions.
+--
+-- Guarantees (docs/decisions.md, "Global positions"):
+--   - dense and final: positions 1, 2, 3 ... without gaps; a position, once committed, never
+--     changes and is never given again. Runs are serialized by the row lock of ledger.positioner,
+--     and a run's positions commit together, after every earlier run's;
+--   - gap-safe for readers: once a reader has seen position P, no event can later appear at or
+--     below P;
+--   - each account's events get positions in sequence order;
+--   - only committed events get positions (or the caller's own, in its own transaction): an
+--     open transaction holds back its own events, nothing else.
+-- Never waits: when another session is positioning (or a migration runs), it returns 0 at once.
+-- Returns 0 on a hot standby, in a read-only transaction, and on a logical-replication copy that
+-- is still subscribed to ledger.event_positions (the primary's positions arrive as data there).
+-- A run holds the positioner until its transaction ends: call it in a transaction of its own
+-- (read_all does so only when its transaction has written nothing yet).
+--
+-- How it finds events without a position: see ledger.positioner. Each run takes the events of
+-- transactions in `pending` or from `frontier` on that its snapshot sees and that have no
+-- position, in (transaction_id, id) order, at most max_count; adds, for each account among them,
+-- the account's earlier events that have no position yet (so each account's positioned events
+-- stay its first ones, in sequence order); gives them positions in id order (the order they were
+-- inserted in); then keeps as pending exactly the transactions that may still bring events. In
+-- another cluster (system identifier changed) it first finds every event without a position by id.
+--
+-- A ledger_writer or ledger_reader can only make positions come sooner, or hold the positioner
+-- by keeping its transaction open after a call (followers then wait for it: read_all_status
+-- names the session).
+--
+-- Raises: LG005 on max_count outside 1..100000.
+CREATE OR REPLACE FUNCTION ledger.assign_positions(p_max_count integer DEFAULT 10000)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_state ledger.positioner;
+    v_system_identifier bigint;
+    v_snapshot pg_snapshot;
+    v_ids bigint[];
+    v_xids xid8[];
+    v_count integer;
+    v_cut xid8;
+    v_taken bigint[];
+    v_held xid8[];
+BEGIN
+    IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('max_count must be between 1 and 100000, got %s',
+                coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    IF pg_catalog.pg_is_in_recovery() OR pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        RETURN 0;
+    END IF;
+    SELECT c.system_identifier INTO v_system_identifier FROM pg_catalog.pg_control_system() AS c;
+    -- A look without any lock first: most calls find nothing to do and write nothing.
+    SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p;
+    IF v_state.system_identifier = v_system_identifier AND v_state.anchor_after IS NULL
+        AND NOT EXISTS (
+            SELECT FROM ledger.events AS e
+            WHERE e.transaction_id >= v_state.frontier
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+        )
+        AND NOT EXISTS (
+            SELECT FROM ledger.events AS e
+            WHERE e.transaction_id = ANY (v_state.pending)
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+        ) THEN
+        RETURN 0;
+    END IF;
+    -- On a logical-replication copy, positions arrive from the primary.
+    IF EXISTS (
+        SELECT FROM pg_catalog.pg_subscription_rel AS r
+        WHERE r.srrelid = 'ledger.event_positions'::pg_catalog.regclass
+    ) THEN
+        RETURN 0;
+    END IF;
+    BEGIN
+        LOCK TABLE ledger.positioner IN ROW SHARE MODE NOWAIT;
+        SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p FOR UPDATE NOWAIT;
+    EXCEPTION
+        WHEN lock_not_available OR serialization_failure THEN
+            RETURN 0;
+    END;
+
+    IF v_state.system_identifier <> v_system_identifier THEN
+        -- Restored or copied into another cluster: transaction ids from there mean nothing here.
+        -- Every event is looked at once by id; transactions from now on are tracked as usual.
+        v_snapshot := pg_catalog.pg_current_snapshot();
+        v_state.system_identifier := v_system_identifier;
+        v_state.anchor_after := 0;
+        v_state.frontier := pg_catalog.pg_snapshot_xmax(v_snapshot);
+        v_state.pending := ARRAY(SELECT x FROM pg_catalog.pg_snapshot_xip(v_snapshot) AS x ORDER BY x);
+    END IF;
+
+    IF v_state.anchor_after IS NOT NULL THEN
+        SELECT pg_catalog.array_agg(c.id ORDER BY c.id), pg_catalog.array_agg(c.transaction_id ORDER BY c.id)
+        INTO v_ids, v_xids
+        FROM (
+            SELECT e.id, e.transaction_id
+            FROM ledger.events AS e
+            WHERE e.id > v_state.anchor_after
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+            ORDER BY e.id
+            LIMIT p_max_count
+        ) AS c;
+        v_count := coalesce(pg_catalog.cardinality(v_ids), 0);
+        v_state.anchor_after := CASE WHEN v_count < p_max_count THEN NULL ELSE v_ids[v_count] END;
+    ELSE
+        -- One statement, so the snapshot recorded is the one the candidates were read with.
+        WITH snap AS MATERIALIZED (
+            SELECT pg_catalog.pg_current_snapshot() AS snapshot
+        )
+        SELECT
+            (SELECT s.snapshot FROM snap AS s),
+            pg_catalog.array_agg(c.id ORDER BY c.transaction_id, c.id),
+            pg_catalog.array_agg(c.transaction_id ORDER BY c.transaction_id, c.id)
+        INTO v_snapshot, v_ids, v_xids
+        FROM (
+            SELECT u.id, u.transaction_id
+            FROM (
+                SELECT e.id, e.transaction_id
+                FROM ledger.events AS e
+                WHERE e.transaction_id = ANY (v_state.pending)
+                  AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+                UNION ALL
+                SELECT e.id, e.transaction_id
+                FROM ledger.events AS e
+                WHERE e.transaction_id >= v_state.frontier
+                  AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+            ) AS u
+            ORDER BY u.transaction_id, u.id
+            LIMIT p_max_count
+        ) AS c;
+        v_count := coalesce(pg_catalog.cardinality(v_ids), 0);
+        IF v_count < p_max_count THEN
+            -- Every candidate was taken: what can still bring events is what was running.
+            v_state.pending := ARRAY(
+                SELECT x FROM pg_catalog.pg_snapshot_xip(v_snapshot) AS x
+                WHERE x = ANY (v_state.pending) OR x >= v_state.frontier
+                ORDER BY x
+            );
+            v_state.frontier := pg_catalog.pg_snapshot_xmax(v_snapshot);
+        ELSE
+            -- Cut inside transaction v_cut: it and the candidates after it stay candidates,
+            -- and so do the transactions before it that were running.
+            v_cut := v_xids[v_count];
+            v_state.pending := ARRAY(
+                SELECT DISTINCT x
+                FROM (
+                    SELECT p FROM pg_catalog.unnest(v_state.pending) AS p WHERE p >= v_cut
+                    UNION ALL
+                    SELECT s FROM pg_catalog.pg_snapshot_xip(v_snapshot) AS s
+                    WHERE (s = ANY (v_state.pending) OR s >= v_state.frontier) AND s < v_cut
+                ) AS k (x)
+                ORDER BY x
+            );
+            v_state.frontier := GREATEST(v_state.frontier, v_cut);
+        END IF;
+    END IF;
+
+    -- Each account in sequence order. The events of an account that have a position are always
+    -- its first ones (1..done); so for each account in the batch, every event from done + 1 up
+    -- to the highest one in the batch is taken (earlier ones the batch did not reach included:
+    -- they committed before it, so this snapshot sees them). An account whose run has a gap (a
+    -- history someone tampered with) waits, its transactions pending.
+    WITH batch AS (
+        SELECT e.aggregate_id, pg_catalog.min(e.sequence_number) AS low, pg_catalog.max(e.sequence_number) AS high
+        FROM pg_catalog.unnest(v_ids) AS i (id)
+        JOIN ledger.events AS e ON e.id = i.id
+        GROUP BY e.aggregate_id
+    ),
+    runs AS (
+        SELECT
+            b.aggregate_id,
+            b.high,
+            coalesce((
+                SELECT d.sequence_number
+                FROM ledger.events AS d
+                WHERE d.aggregate_id = b.aggregate_id AND d.sequence_number < b.low
+                  AND EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = d.id)
+                ORDER BY d.sequence_number DESC
+                LIMIT 1
+            ), 0) AS done
+        FROM batch AS b
+    ),
+    found AS (
+        SELECT
+            e.id,
+            e.transaction_id,
+            r.high - r.done AS expected,
+            pg_catalog.count(*) OVER (PARTITION BY e.aggregate_id) AS present
+        FROM runs AS r
+        JOIN ledger.events AS e
+            ON e.aggregate_id = r.aggregate_id AND e.sequence_number > r.done AND e.sequence_number <= r.high
+        WHERE NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+    )
+    SELECT
+        pg_catalog.array_agg(f.id ORDER BY f.id) FILTER (WHERE f.present = f.expected),
+        pg_catalog.array_agg(DISTINCT f.transaction_id) FILTER (WHERE f.present <> f.expected)
+    INTO v_taken, v_held
+    FROM found AS f;
+    IF v_held IS NOT NULL THEN
+        v_state.pending := ARRAY(
+            SELECT DISTINCT x FROM pg_catalog.unnest(v_state.pending || v_held) AS x ORDER BY x
+        );
+    END IF;
+
+    v_count := coalesce(pg_catalog.cardinality(v_taken), 0);
+    INSERT INTO ledger.event_positions (position, id)
+    SELECT v_state.last_position + t.n, t.id
+    FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n);
+
+    UPDATE ledger.positioner AS p
+    SET
+        last_position = v_state.last_position + v_count,
+        frontier = v_state.frontier,
+        pending = v_state.pending,
+        system_identifier = v_state.system_identifier,
+        anchor_after = v_state.anchor_after,
+        positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
+    RETURN v_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.assign_positions(integer) IS
+'The positioner: gives the next global positions to at most max_count committed events (each account in order); returns how many. Never waits. Raises LG005.';
+-- functions/positions/legacy_position.sql
+-- ledger.legacy_position(transaction_id, id): the global position of a position of the earlier
+-- form (transaction_id, id), as a client of an earlier release kept it: every event stored before
+-- the upgrade got its position in that order (0009), so the position of the event with that id.
+-- NULL when no such event exists. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.legacy_position(p_transaction_id xid8, p_id bigint)
+RETURNS bigint
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT CASE WHEN p_transaction_id = '0'::xid8 AND p_id = 0 THEN 0 ELSE p.position END
+    FROM (SELECT 1) AS one
+    LEFT JOIN ledger.events AS e ON e.id = p_id AND e.transaction_id = p_transaction_id
+    LEFT JOIN ledger.event_positions AS p ON p.id = e.id;
+$function$;
+
+COMMENT ON FUNCTION ledger.legacy_position(xid8, bigint) IS
+'The global position of an old-style position (transaction_id, id); NULL when there is no such event.';
+-- functions/positions/read_all_status.sql
+-- ledger.read_all_status(): how far global positions have come, and what holds them back.
+-- last_position: the highest position given; positioned_at: when the last ones were given;
+-- waiting: events that have committed but have no position yet (those of transactions still
+-- open are not counted: they hold back only themselves); holder_pid, holder_state,
+-- holder_xact_age: the session holding the positioner (a transaction that called
+-- ledger.assign_positions or ledger.read_all and is still open), NULL when none. While one holds
+-- it, no new positions are given and followers wait. (holder_state and holder_xact_age need the
+-- owner to see other roles' sessions: GRANT pg_read_all_stats to it.) Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.read_all_status()
+RETURNS TABLE (
+    last_position bigint,
+    positioned_at timestamptz,
+    waiting bigint,
+    holder_pid integer,
+    holder_state text,
+    holder_xact_age interval
+)
+LANGUAGE sql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+    SELECT p.last_position,
+           p.positioned_at,
+           (SELECT pg_catalog.count(*)
+            FROM ledger.events AS e
+            WHERE (e.transaction_id >= p.frontier OR e.transaction_id = ANY (p.pending) OR e.id > p.anchor_after
+                   OR p.system_identifier <> (SELECT c.system_identifier FROM pg_catalog.pg_control_system() AS c))
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS q WHERE q.id = e.id)),
+           l.pid,
+           a.state,
+           pg_catalog.clock_timestamp() - a.xact_start
+    FROM ledger.positioner AS p
+    -- Only the positioner locks ledger.positioner for writing (a migration locks it EXCLUSIVE).
+    LEFT JOIN pg_catalog.pg_locks AS l
+        ON l.relation = 'ledger.positioner'::pg_catalog.regclass AND l.granted
+       AND l.mode IN ('RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')
+       AND l.pid <> pg_catalog.pg_backend_pid()
+    LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+    ORDER BY a.xact_start
+    LIMIT 1;
+$function$;
+
+COMMENT ON FUNCTION ledger.read_all_status() IS
+'How far global positions have come: the last position, when it was given, how many committed events wait for one, and the session holding the positioner.';
 -- functions/read/account_history.sql
 -- ledger.account_history(account_id, from, to): the account's events with occurred_at in
 -- [from, to] (NULL: unbounded), in sequence order, each with the balance right after it. The
@@ -3436,84 +4452,66 @@ $function$;
 COMMENT ON FUNCTION ledger.load_account(uuid) IS
 'Current state of an account from its latest snapshot plus the later events: one row, or none.';
 -- functions/read/read_all.sql
--- ledger.read_all(after_transaction, after_id, max_count): events of all accounts in global
--- order, for consumers that follow the whole store. Returns at most max_count events whose
--- position (transaction_id, id) is after (after_transaction, after_id) (start with 0, 0) and
--- whose transaction is older than the oldest transaction still running, ordered by position.
--- Payloads are upcast to the current event versions.
+-- ledger.read_all(after_position, max_count): the events of every account in global position
+-- order, for consumers that follow the whole store: at most max_count events with a position
+-- above after_position (start at 0), upcast to the current event versions. A consumer keeps the
+-- last position it handled (one number) and asks for what comes after it.
 --
--- The guarantee: once a reader has seen position P, no event at a position before P can
--- become visible later, because every transaction older than the horizon has ended. Writers
--- are not serialized. The cost: a transaction that stays open (anywhere in the cluster, once
--- it has an xid) holds the horizon back, so later events wait until it ends; see
--- ledger.read_all_horizon. Raises LG005 on a NULL position or max_count outside 1..100000.
-CREATE OR REPLACE FUNCTION ledger.read_all(
-    p_after_transaction xid8 DEFAULT '0',
-    p_after_id bigint DEFAULT 0,
-    p_max_count integer DEFAULT 1000
+-- Gap-safe: positions are dense and final, so once a reader has seen position P no event can
+-- appear at or below P later; nothing is skipped and nothing comes twice. An open transaction
+-- holds back only its own events. Positions are the same on the primary, a physical standby, a
+-- restored dump and a logical copy, so a consumer can move between them with its number.
+--
+-- On the primary, when its transaction has written nothing yet, it first gives positions to
+-- newly committed events (ledger.assign_positions; never waits). Inside a transaction that has
+-- written (a subscriber's batch, for instance), or on a standby, it reads what is positioned:
+-- call ledger.assign_positions() first, in a transaction of its own.
+--
+-- A ledger_reader can do nothing with it but read; see assign_positions for what calling the
+-- positioner allows. Raises LG005 on a NULL or negative position or max_count outside 1..100000.
+CREATE OR REPLACE FUNCTION ledger.read_all(p_after_position bigint DEFAULT 0, p_max_count integer DEFAULT 1000)
+RETURNS TABLE (
+    "position" bigint,  -- noqa: RF06
+    event_id uuid,
+    aggregate_id uuid,
+    sequence_number bigint,
+    event_type text,
+    event_version smallint,
+    payload jsonb,
+    metadata jsonb,
+    occurred_at timestamptz,
+    recorded_at timestamptz
 )
-RETURNS SETOF ledger.events
 LANGUAGE plpgsql
-STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    IF p_after_transaction IS NULL OR p_after_id IS NULL OR p_max_count IS NULL
+    IF p_after_position IS NULL OR p_after_position < 0 OR p_max_count IS NULL
         OR p_max_count NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION USING
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format(
-                'read_all needs a position (transaction, id) and max_count between 1 and 100000, got (%s, %s) and %s',
-                coalesce(p_after_transaction::text, 'NULL'), coalesce(p_after_id::text, 'NULL'),
-                coalesce(p_max_count::text, 'NULL'));
+                'read_all needs a position of 0 or more and max_count between 1 and 100000, got %s and %s',
+                coalesce(p_after_position::text, 'NULL'), coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM ledger.assign_positions(GREATEST(p_max_count, 10000));
     END IF;
     RETURN QUERY
-        SELECT (ledger.upcast(e)).*
-        FROM ledger.events AS e
-        WHERE (e.transaction_id, e.id) > (p_after_transaction, p_after_id)
-          AND e.transaction_id < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
-        ORDER BY e.transaction_id, e.id
+        SELECT p.position, u.event_id, u.aggregate_id, u.sequence_number, u.event_type::text, u.event_version,
+               u.payload, u.metadata, u.occurred_at, u.recorded_at
+        FROM ledger.event_positions AS p
+        JOIN ledger.events AS e ON e.id = p.id
+        CROSS JOIN LATERAL ledger.upcast(e) AS u
+        WHERE p.position > p_after_position
+        ORDER BY p.position
         LIMIT p_max_count;
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.read_all(xid8, bigint, integer) IS
-'Events of all accounts after a global position (transaction_id, id), in that order, only from ended transactions: gap-safe. Raises LG005.';
--- functions/read/read_all_horizon.sql
--- ledger.read_all_horizon(): what holds ledger.read_all back. horizon is the oldest transaction
--- still running (events of it and of later transactions are withheld); oldest_xact_age how long
--- the transaction holding it has been open, its pid and state (NULL when it is not visible,
--- e.g. a prepared transaction); withheld_events how many stored events wait behind the
--- horizon. A consumer's lag that keeps growing while withheld_events grows points here.
--- Raises nothing.
-CREATE OR REPLACE FUNCTION ledger.read_all_horizon()
-RETURNS TABLE (
-    horizon xid8,
-    oldest_xact_age interval,
-    oldest_pid integer,
-    oldest_state text,
-    withheld_events bigint
-)
-LANGUAGE sql
-STABLE
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $function$
-    SELECT h.xmin,
-           pg_catalog.clock_timestamp() - a.xact_start,
-           a.pid,
-           a.state,
-           (SELECT pg_catalog.count(*) FROM ledger.events AS e WHERE e.transaction_id >= h.xmin)
-    FROM (SELECT pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()) AS xmin) AS h
-    LEFT JOIN pg_catalog.pg_stat_activity AS a
-        ON a.backend_xid IS NOT NULL
-       AND a.backend_xid::text::bigint = (h.xmin::text::bigint % 4294967296)
-       AND a.pid <> pg_catalog.pg_backend_pid();
-$function$;
-
-COMMENT ON FUNCTION ledger.read_all_horizon() IS
-'What holds ledger.read_all back: the horizon, the age, pid and state of the transaction holding it, and how many events wait behind it.';
+COMMENT ON FUNCTION ledger.read_all(bigint, integer) IS
+'Events of all accounts after a global position, in position order (dense, gap-safe, the same on every copy of the database). Raises LG005.';
 -- functions/read/read_stream.sql
 -- ledger.read_stream(aggregate_id, after_version, max_count): the events of one account in
 -- sequence order, those with sequence_number > after_version (default 0: from the start), at
@@ -3589,11 +4587,11 @@ $function$;
 
 COMMENT ON FUNCTION ledger.stats() IS
 'Counts of accounts, events and snapshots, and the snapshot interval.';
--- functions/subscriptions/advance_subscription.sql
--- ledger.advance_subscription(name, transaction_id, id, events): moves subscriber `name` to the
--- position of the last event it handled, adding `events` to its count, in the transaction that
--- claimed it. Raises LG005 when the subscription was not claimed in this transaction, or when
--- the position would go backwards.
+-- functions/replaced/advance_subscription_transaction.sql
+-- ledger.advance_subscription(name, transaction_id, id, events): replaced by
+-- ledger.advance_subscription(name, position) (0009: checkpoints are positions, and the count of
+-- events is derived from them). Kept for one release so that an old client is told what to
+-- call. Raises LG010.
 CREATE OR REPLACE FUNCTION ledger.advance_subscription(
     p_name text,
     p_transaction_id xid8,
@@ -3605,37 +4603,134 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-DECLARE
-    v_current record;
 BEGIN
-    SELECT s.transaction_id, s.id
-    INTO v_current
-    FROM ledger.subscriptions AS s
-    WHERE s.name = p_name;
-    IF NOT FOUND
-        OR pg_catalog.current_setting('ledger.claimed_subscription', TRUE) IS DISTINCT FROM p_name THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('subscription %L is not claimed in this transaction', p_name),
-            HINT = 'Call ledger.claim_subscription first, in the same transaction.';
-    END IF;
-    IF (p_transaction_id, p_id) < (v_current.transaction_id, v_current.id) THEN
-        RAISE EXCEPTION USING
-            ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('subscription %L cannot go back from (%s, %s) to (%s, %s)',
-                p_name, v_current.transaction_id, v_current.id, p_transaction_id, p_id);
-    END IF;
-    UPDATE ledger.subscriptions AS s
-    SET transaction_id = p_transaction_id,
-        id = p_id,
-        events_processed = s.events_processed + coalesce(p_events, 0),
-        updated_at = pg_catalog.clock_timestamp()
-    WHERE s.name = p_name;
+    RAISE EXCEPTION USING
+        ERRCODE = 'LG010',
+        MESSAGE = 'ledger.advance_subscription(text, xid8, bigint, bigint) was replaced by ledger.advance_subscription(name text, position bigint)',
+        HINT = 'Read with ledger.read_all(after_position, max_count) and advance to the position of the last event handled.';
 END;
 $function$;
 
 COMMENT ON FUNCTION ledger.advance_subscription(text, xid8, bigint, bigint) IS
-'Moves a claimed subscriber to the position of the last event it handled (never backwards). Raises LG005.';
+'Replaced by ledger.advance_subscription(text, bigint) (kept for one release). Raises LG010.';
+-- functions/replaced/daily_totals_apply_ids.sql
+-- ledger.daily_totals_apply(ids bigint[]): replaced by ledger.daily_totals_apply(through_position)
+-- (0009): it applied whatever events it was given, as often as it was called; the projection is
+-- now applied only from the claimed batch of its subscription. Kept for one release so that an
+-- old client is told what to call. Raises LG010.
+CREATE OR REPLACE FUNCTION ledger.daily_totals_apply(p_ids bigint[])
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'LG010',
+        MESSAGE = 'ledger.daily_totals_apply(bigint[]) was replaced by ledger.daily_totals_apply(through_position bigint)',
+        HINT = 'Call it in the batch that claimed subscription daily_totals, or call ledger.daily_totals_catch_up().';
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.daily_totals_apply(bigint[]) IS
+'Replaced by ledger.daily_totals_apply(bigint) (kept for one release). Raises LG010.';
+-- functions/replaced/read_all_horizon.sql
+-- ledger.read_all_horizon(): replaced by ledger.read_all_status() when global order moved from
+-- transaction ids to positions (0009). Kept for one release so that an old client is told what
+-- to call instead of "function does not exist". Raises LG010.
+CREATE OR REPLACE FUNCTION ledger.read_all_horizon()
+RETURNS TABLE (
+    horizon xid8,
+    oldest_xact_age interval,
+    oldest_pid integer,
+    oldest_state text,
+    withheld_events bigint
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'LG010',
+        MESSAGE = 'ledger.read_all_horizon() was replaced by ledger.read_all_status()',
+        HINT = 'Global order is now a dense position per event: a transaction left open no longer holds readers back; read_all_status() shows the last position and what waits for one.';
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.read_all_horizon() IS
+'Replaced by ledger.read_all_status() (kept for one release). Raises LG010.';
+-- functions/replaced/read_all_transaction.sql
+-- ledger.read_all(after_transaction xid8, after_id, max_count): replaced by
+-- ledger.read_all(after_position bigint, max_count) when global order moved from transaction ids
+-- (which belong to one cluster) to positions (0009). Kept for one release so that an old client
+-- is told what to call. A position (transaction_id, id) an old client kept converts with
+-- ledger.legacy_position. Raises LG010.
+CREATE OR REPLACE FUNCTION ledger.read_all(p_after_transaction xid8, p_after_id bigint, p_max_count integer)
+RETURNS SETOF ledger.events
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    RAISE EXCEPTION USING
+        ERRCODE = 'LG010',
+        MESSAGE = 'ledger.read_all(xid8, bigint, integer) was replaced by ledger.read_all(after_position bigint, max_count integer)',
+        HINT = pg_catalog.format(
+            'Every event now has a global position; your position (%s, %s) is ledger.legacy_position(%L, %s).',
+            p_after_transaction, p_after_id, p_after_transaction, p_after_id);
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.read_all(xid8, bigint, integer) IS
+'Replaced by ledger.read_all(bigint, integer) (kept for one release). Raises LG010.';
+-- functions/subscriptions/advance_subscription.sql
+-- ledger.advance_subscription(name, position): moves subscriber `name` to `position`, the
+-- position of the last event its batch handled, in the transaction that claimed it; counts the
+-- events in between as processed. Returns the new checkpoint.
+--
+-- Only the claiming transaction can advance (the claim stored in the row is compared with this
+-- transaction's id, which SQL cannot forge); only forward; and only up to the last position
+-- given, so a checkpoint can never skip events that do not exist yet.
+-- Raises LG005 on a bad name, LG009 when the subscription is not claimed in this transaction
+-- (or does not exist, or the caller may not consume it), or the position is behind the
+-- checkpoint or beyond the last position.
+CREATE OR REPLACE FUNCTION ledger.advance_subscription(p_name text, p_position bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_subscription ledger.subscriptions;
+    v_last bigint;
+BEGIN
+    v_subscription := ledger.subscription_for(p_name);
+    IF v_subscription.claimed_by IS DISTINCT FROM pg_catalog.pg_current_xact_id() THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format('subscription %L is not claimed in this transaction', p_name),
+            HINT = 'Call ledger.claim_subscription first, in the same transaction.';
+    END IF;
+    SELECT coalesce(pg_catalog.max(p.position), 0) INTO v_last FROM ledger.event_positions AS p;
+    IF p_position IS NULL OR p_position < v_subscription.position OR p_position > v_last THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format(
+                'subscription %L can move from position %s only forward to at most the last position %s, got %s',
+                p_name, v_subscription.position, v_last, coalesce(p_position::text, 'NULL'));
+    END IF;
+    UPDATE ledger.subscriptions AS s
+    SET position = p_position,
+        events_processed = s.events_processed + (p_position - v_subscription.position),
+        updated_at = pg_catalog.clock_timestamp()
+    WHERE s.name = p_name;
+    RETURN p_position;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.advance_subscription(text, bigint) IS
+'Moves a claimed subscriber to the position of the last event it handled (forward only, at most the last position). Raises LG005, LG009.';
 -- functions/subscriptions/check_subscription_name.sql
 -- ledger.check_subscription_name(name): the rule for subscriber names, shared by
 -- ledger.claim_subscription and ledger.subscriber_waiting: 1 to 63 characters of [a-z0-9_.-]
@@ -3662,36 +4757,100 @@ COMMENT ON FUNCTION ledger.check_subscription_name(text) IS
 'The subscriber name rule (1-63 characters of [a-z0-9_.-] starting with a letter); returns it or raises LG005.';
 -- functions/subscriptions/claim_subscription.sql
 -- ledger.claim_subscription(name): starts a batch of subscriber `name` in the caller's
--- transaction. Creates the subscription at position (0, 0) if it is new, locks its row until
--- the transaction ends (two instances of one subscriber never process the same batch; the
--- second one gets no row while the first holds it), and returns its position. Call
--- ledger.read_all after it, handle the events, then ledger.advance_subscription, all in one
--- transaction: effects the handler writes to PostgreSQL in that transaction commit together
--- with the position (exactly once). Raises LG005 on a name that is not 1-63 characters of
--- [a-z0-9_.-] starting with a letter.
+-- transaction and returns its checkpoint (the position of the last event it handled), or NULL
+-- when another instance holds it right now (then do nothing and try later). The claim is the
+-- row's lock plus the claiming transaction's id stored in the row: it ends with the
+-- transaction, and no other transaction can act on it. Then read with ledger.read_all(checkpoint,
+-- n), handle the events, and ledger.advance_subscription(name, last position handled), all in
+-- this transaction: what the handler writes in it commits with the checkpoint (exactly once).
+-- Call ledger.assign_positions() before the transaction, so the batch sees the newest events.
+--
+-- A ledger_writer can claim only subscriptions the owner created, and only as their consumer;
+-- as a consumer it reads events and moves the checkpoint forward, which is what a consumer does.
+-- Raises LG005 on a bad name, LG009 when the subscription does not exist or the caller may not
+-- consume it.
 CREATE OR REPLACE FUNCTION ledger.claim_subscription(p_name text)
-RETURNS TABLE (transaction_id xid8, id bigint)
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_position bigint;
+BEGIN
+    PERFORM ledger.subscription_for(p_name);
+    SELECT s.position INTO v_position
+    FROM ledger.subscriptions AS s
+    WHERE s.name = p_name
+    FOR UPDATE SKIP LOCKED;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    UPDATE ledger.subscriptions AS s SET claimed_by = pg_catalog.pg_current_xact_id() WHERE s.name = p_name;
+    RETURN v_position;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.claim_subscription(text) IS
+'Claims a subscriber''s batch for this transaction and returns its checkpoint position; NULL when another instance holds it. Raises LG005, LG009.';
+-- functions/subscriptions/create_subscription.sql
+-- ledger.create_subscription(name, consumer_role, position): creates the durable checkpoint of
+-- a subscriber, at `position` (default 0: it will read every event). consumer_role: the role
+-- whose members may claim it (NULL: any role allowed to call ledger.claim_subscription, the
+-- writer role). Administration: granted to no one, so an application role cannot create
+-- subscriptions at will. Returns false (and changes nothing) when it exists already.
+-- Raises LG005 on a bad name or a negative position, LG009 when consumer_role does not exist.
+CREATE OR REPLACE FUNCTION ledger.create_subscription(
+    p_name text,
+    p_consumer_role text DEFAULT NULL,
+    p_position bigint DEFAULT 0
+)
+RETURNS boolean
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
     PERFORM ledger.check_subscription_name(p_name);
-    INSERT INTO ledger.subscriptions AS s (name) VALUES (p_name) ON CONFLICT (name) DO NOTHING;
-    RETURN QUERY
-        SELECT s.transaction_id, s.id
-        FROM ledger.subscriptions AS s
-        WHERE s.name = p_name
-        FOR UPDATE SKIP LOCKED;
-    IF FOUND THEN
-        -- Remembered until the transaction ends, for ledger.advance_subscription to check.
-        PERFORM pg_catalog.set_config('ledger.claimed_subscription', p_name, TRUE);
+    IF p_position IS NULL OR p_position < 0 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('position must be 0 or more, got %s', coalesce(p_position::text, 'NULL'));
     END IF;
+    IF p_consumer_role IS NOT NULL AND NOT EXISTS (
+        SELECT FROM pg_catalog.pg_roles AS r WHERE r.rolname = p_consumer_role
+    ) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format('role %I does not exist', p_consumer_role);
+    END IF;
+    INSERT INTO ledger.subscriptions AS s (name, position, consumer_role)
+    VALUES (p_name, p_position, p_consumer_role)
+    ON CONFLICT (name) DO NOTHING;
+    RETURN FOUND;
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.claim_subscription(text) IS
-'Locks a subscriber''s checkpoint row for this transaction (created at (0, 0) if new) and returns its position; no row if another instance holds it.';
+COMMENT ON FUNCTION ledger.create_subscription(text, text, bigint) IS
+'Creates a subscriber''s checkpoint at a position (default 0), claimable by members of consumer_role (NULL: any writer). Administration. Raises LG005, LG009.';
+-- functions/subscriptions/drop_subscription.sql
+-- ledger.drop_subscription(name): removes subscriber `name`'s checkpoint (waits for a running
+-- batch of it to end). Returns whether it existed. Administration: granted to no role.
+-- Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.drop_subscription(p_name text)
+RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    DELETE FROM ledger.subscriptions AS s WHERE s.name = p_name;
+    RETURN FOUND;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.drop_subscription(text) IS
+'Removes a subscriber''s checkpoint. Administration.';
 -- functions/subscriptions/notify_new_events.sql
 -- ledger.notify_new_events(): statement trigger on ledger.events. While a subscriber waits
 -- (ledger.subscriber_waits, see ledger.subscriber_waiting), sends NOTIFY ledger_events (empty
@@ -3723,31 +4882,45 @@ CREATE OR REPLACE TRIGGER events_notify
 AFTER INSERT ON ledger.events
 FOR EACH STATEMENT EXECUTE FUNCTION ledger.notify_new_events();
 -- functions/subscriptions/reset_subscription.sql
--- ledger.reset_subscription(name): puts subscriber `name` back at position (0, 0), to rebuild
--- what it builds; waits for a running batch of it to end. Returns whether it existed.
--- Administration: granted to no role. Raises nothing.
-CREATE OR REPLACE FUNCTION ledger.reset_subscription(p_name text)
+-- ledger.reset_subscription(name, position): puts subscriber `name` at `position` (default 0, to
+-- rebuild what it builds from the first event); waits for a running batch of it to end. Returns
+-- whether it existed. Administration: granted to no role. Raises LG005 on a negative position or
+-- one beyond the last position.
+CREATE OR REPLACE FUNCTION ledger.reset_subscription(p_name text, p_position bigint DEFAULT 0)
 RETURNS boolean
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
+    IF p_position IS NULL OR p_position < 0
+        OR p_position > (SELECT coalesce(pg_catalog.max(p.position), 0) FROM ledger.event_positions AS p) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('position must be between 0 and the last position, got %s',
+                coalesce(p_position::text, 'NULL'));
+    END IF;
     UPDATE ledger.subscriptions AS s
-    SET transaction_id = '0'::xid8, id = 0, events_processed = 0, updated_at = pg_catalog.clock_timestamp()
+    SET position = p_position, events_processed = 0, updated_at = pg_catalog.clock_timestamp()
     WHERE s.name = p_name;
     RETURN FOUND;
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.reset_subscription(text) IS
-'Puts a subscriber back at position (0, 0) so it rebuilds from the start. Administration.';
+COMMENT ON FUNCTION ledger.reset_subscription(text, bigint) IS
+'Puts a subscriber back at a position (default 0) so it rebuilds from there. Administration. Raises LG005.';
 -- functions/subscriptions/subscriber_waiting.sql
 -- ledger.subscriber_waiting(name, waiting): registers (true) or removes (false) the calling
--- connection as a subscriber `name` waiting for NOTIFY ledger_events; appends notify only while
+-- connection as subscriber `name` waiting for NOTIFY ledger_events; appends notify only while
 -- one is registered (ledger.notify_new_events). Register, then look for events once more, then
--- wait: an append that committed in between is found by that look. waiting NULL counts as
--- false. Raises LG005 on a bad name.
+-- wait: an append that committed in between is found by that look. waiting NULL counts as false.
+-- Registering also forgets registrations of connections that have ended.
+--
+-- A ledger_writer can register only as the consumer of an existing subscription; while it is
+-- registered, appends send a NOTIFY (which serializes their commits): that is the cost of having a
+-- subscriber wait, bounded by the subscriptions the owner created.
+-- Raises LG005 on a bad name, LG009 when the subscription does not exist or the caller may not
+-- consume it.
 CREATE OR REPLACE FUNCTION ledger.subscriber_waiting(p_name text, p_waiting boolean)
 RETURNS void
 LANGUAGE plpgsql
@@ -3755,8 +4928,10 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
-    PERFORM ledger.check_subscription_name(p_name);
+    PERFORM ledger.subscription_for(p_name);
     IF p_waiting THEN
+        DELETE FROM ledger.subscriber_waits AS w
+        WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_stat_activity AS a WHERE a.pid = w.pid);
         INSERT INTO ledger.subscriber_waits AS w (pid, name) VALUES (pg_catalog.pg_backend_pid(), p_name)
         ON CONFLICT (pid) DO UPDATE SET name = excluded.name, since = excluded.since;
     ELSE
@@ -3766,7 +4941,41 @@ END;
 $function$;
 
 COMMENT ON FUNCTION ledger.subscriber_waiting(text, boolean) IS
-'Registers or removes this connection as a subscriber waiting for NOTIFY ledger_events.';
+'Registers or removes this connection as a subscriber waiting for NOTIFY ledger_events. Raises LG005, LG009.';
+-- functions/subscriptions/subscription_for.sql
+-- ledger.subscription_for(name): the subscription row a subscriber function works on, after
+-- checking that it exists and that the calling login may consume it (a member of its
+-- consumer_role, when it has one). Internal: granted to no role. Raises LG005 on a bad name,
+-- LG009 when the subscription does not exist or the caller is not its consumer.
+CREATE OR REPLACE FUNCTION ledger.subscription_for(p_name text)
+RETURNS ledger.subscriptions
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_subscription ledger.subscriptions;
+BEGIN
+    PERFORM ledger.check_subscription_name(p_name);
+    SELECT s.* INTO v_subscription FROM ledger.subscriptions AS s WHERE s.name = p_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format('subscription %L does not exist', p_name),
+            HINT = pg_catalog.format('The ledger''s owner creates it: SELECT ledger.create_subscription(%L);', p_name);
+    END IF;
+    IF v_subscription.consumer_role IS NOT NULL
+        AND NOT pg_catalog.pg_has_role(session_user, v_subscription.consumer_role, 'MEMBER') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG009',
+            MESSAGE = pg_catalog.format('role %I may not consume subscription %L (its consumers are role %I)',
+                session_user, p_name, v_subscription.consumer_role);
+    END IF;
+    RETURN v_subscription;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.subscription_for(text) IS
+'The subscription row, after checking that it exists and the caller may consume it (internal). Raises LG005, LG009.';
 -- functions/write/append.sql
 -- ledger.append(aggregate_id, expected_version, events): appends a JSON array of 1..100000 events
 -- to one account atomically and returns the account's new version (its last sequence number).
@@ -4842,7 +6051,8 @@ DECLARE
     v_writer text;
     v_reader text;
     v_grantee text;
-    -- Reading: both roles.
+    -- Reading: both roles. (The last two of each list are replaced calls kept for one release:
+    -- they raise LG010 naming the new call.)
     v_read text := '
         ledger.account_state(uuid),
         ledger.replay(uuid),
@@ -4859,9 +6069,13 @@ DECLARE
         ledger.upcast(ledger.events),
         ledger.upcast_payload(text, smallint, jsonb),
         ledger.current_event_version(text),
+        ledger.read_all(bigint, integer),
+        ledger.read_all_status(),
+        ledger.assign_positions(integer),
+        ledger.legacy_position(xid8, bigint),
+        ledger.daily_totals(uuid, date, date),
         ledger.read_all(xid8, bigint, integer),
-        ledger.read_all_horizon(),
-        ledger.daily_totals(uuid, date, date)';
+        ledger.read_all_horizon()';
     -- Writing: the writer only. Subscribers claim and advance checkpoints, which writes.
     v_write text := '
         ledger.append(uuid, bigint, jsonb),
@@ -4870,8 +6084,11 @@ DECLARE
         ledger.withdraw(uuid, numeric, bigint, timestamptz, uuid, jsonb),
         ledger.transfer(uuid, uuid, numeric, timestamptz, uuid, jsonb),
         ledger.claim_subscription(text),
-        ledger.advance_subscription(text, xid8, bigint, bigint),
+        ledger.advance_subscription(text, bigint),
         ledger.subscriber_waiting(text, boolean),
+        ledger.daily_totals_apply(bigint),
+        ledger.daily_totals_catch_up(integer),
+        ledger.advance_subscription(text, xid8, bigint, bigint),
         ledger.daily_totals_apply(bigint[])';
 BEGIN
     SELECT s.writer_role, s.reader_role INTO STRICT v_writer, v_reader FROM ledger.settings AS s;

@@ -14,7 +14,8 @@ DECLARE
     v_writer text;
     v_reader text;
     v_grantee text;
-    -- Reading: both roles.
+    -- Reading: both roles. (The last two of each list are replaced calls kept for one release:
+    -- they raise LG010 naming the new call.)
     v_read text := '
         ledger.account_state(uuid),
         ledger.replay(uuid),
@@ -31,9 +32,13 @@ DECLARE
         ledger.upcast(ledger.events),
         ledger.upcast_payload(text, smallint, jsonb),
         ledger.current_event_version(text),
+        ledger.read_all(bigint, integer),
+        ledger.read_all_status(),
+        ledger.assign_positions(integer),
+        ledger.legacy_position(xid8, bigint),
+        ledger.daily_totals(uuid, date, date),
         ledger.read_all(xid8, bigint, integer),
-        ledger.read_all_horizon(),
-        ledger.daily_totals(uuid, date, date)';
+        ledger.read_all_horizon()';
     -- Writing: the writer only. Subscribers claim and advance checkpoints, which writes.
     v_write text := '
         ledger.append(uuid, bigint, jsonb),
@@ -42,8 +47,11 @@ DECLARE
         ledger.withdraw(uuid, numeric, bigint, timestamptz, uuid, jsonb),
         ledger.transfer(uuid, uuid, numeric, timestamptz, uuid, jsonb),
         ledger.claim_subscription(text),
-        ledger.advance_subscription(text, xid8, bigint, bigint),
+        ledger.advance_subscription(text, bigint),
         ledger.subscriber_waiting(text, boolean),
+        ledger.daily_totals_apply(bigint),
+        ledger.daily_totals_catch_up(integer),
+        ledger.advance_subscription(text, xid8, bigint, bigint),
         ledger.daily_totals_apply(bigint[])';
 BEGIN
     SELECT s.writer_role, s.reader_role INTO STRICT v_writer, v_reader FROM ledger.settings AS s;

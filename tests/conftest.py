@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +198,28 @@ def sql_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(sql_root(), copy)
     monkeypatch.setattr("pgledger.migrate.sql_root", lambda: copy)
     return copy
+
+
+RoleFactory = Callable[[str | None], str]
+
+
+@pytest.fixture
+def login_role(pg_server: ServerInfo, dsn: str, db: psycopg.Connection[Any]) -> Iterator[RoleFactory]:
+    """Makes login roles that are members of a ledger group; returns a conninfo for each."""
+    made: list[str] = []
+
+    def make(group: str | None) -> str:
+        name = f"pgledger_test_{uuid.uuid4().hex[:10]}"
+        db.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+        if group:
+            db.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
+        made.append(name)
+        params = psycopg.conninfo.conninfo_to_dict(dsn)
+        params["user"] = name
+        params.pop("password", None)
+        return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items() if v is not None})
+
+    yield make  # type: ignore[misc]
+    for name in made:
+        db.execute(sql.SQL("DROP OWNED BY {} CASCADE").format(sql.Identifier(name)))
+        db.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))

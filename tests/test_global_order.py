@@ -1,5 +1,6 @@
-"""ledger.read_all: a global order that is safe to follow. Once a reader has seen position P, no
-event before P can become visible later, even when transactions commit out of order."""
+"""Global positions: dense, final and gap-safe. Once a reader has seen position P, no event can
+appear at or below P later, whatever order transactions commit in; an open transaction holds back
+only its own events; each account's events come in sequence order."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import random
 import threading
 import time
 import uuid
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 import psycopg
 import pytest
 
-from pgledger import Ledger
+from pgledger import ApiReplaced, InvalidEvent, Ledger
 from pgledger.events import RecordedEvent
 
 
@@ -23,18 +25,32 @@ class Follower:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.seen: list[RecordedEvent] = []
-        self.position = (0, 0)
+        self.position = 0
 
     def poll(self) -> list[RecordedEvent]:
         new: list[RecordedEvent] = []
         while batch := self.ledger.read_all(self.position, limit=50):
             new += batch
-            self.position = (batch[-1].transaction_id, batch[-1].position)
+            assert batch[-1].position is not None
+            self.position = batch[-1].position
         self.seen += new
         return new
 
 
-def test_a_transaction_that_commits_last_with_the_smaller_xid_is_not_skipped(
+def check_stream(seen: list[RecordedEvent], db: psycopg.Connection[Any]) -> None:
+    """What a follower saw is every stored event once, at positions 1..n, each account in order."""
+    assert [e.position for e in seen] == list(range(1, len(seen) + 1))
+    stored = {r[0] for r in db.execute("SELECT event_id FROM ledger.events").fetchall()}
+    assert [e.event_id for e in seen if e.event_id in stored] == [e.event_id for e in seen]
+    assert {e.event_id for e in seen} == stored
+    per_account: dict[uuid.UUID, list[int]] = defaultdict(list)
+    for event in seen:
+        per_account[event.account_id].append(event.sequence_number)
+    for numbers in per_account.values():
+        assert numbers == list(range(1, len(numbers) + 1))
+
+
+def test_a_transaction_that_commits_last_is_not_skipped_and_comes_later(
     dsn: str, db: psycopg.Connection[Any], ledger: Ledger
 ) -> None:
     a, b = uuid.uuid4(), uuid.uuid4()
@@ -46,51 +62,129 @@ def test_a_transaction_that_commits_last_with_the_smaller_xid_is_not_skipped(
     early = psycopg.connect(dsn)  # takes its xid first, but writes and commits last
     late = psycopg.connect(dsn)
     try:
-        early_xid = early.execute("SELECT pg_current_xact_id()::text").fetchone()
+        early.execute("SELECT pg_current_xact_id()")
         Ledger(late).deposit(b, Decimal("2"))
-        late.commit()  # the later transaction commits first, and its event has the smaller id
-        assert follower.poll() == []  # held back: an older transaction is still running
+        late.commit()
+        assert [(e.account_id, e.position) for e in follower.poll()] == [(b, 3)]  # not held back
         Ledger(early).deposit(a, Decimal("1"))
-        assert follower.poll() == []
+        assert follower.poll() == []  # uncommitted: invisible, and nothing passes it by mistake
         early.commit()
     finally:
         early.close()
         late.close()
-    arrived = follower.poll()
-    assert [(e.account_id, e.sequence_number) for e in arrived] == [(a, 2), (b, 2)]
-    assert early_xid is not None and arrived[0].transaction_id == int(early_xid[0])
-    assert arrived[0].position > arrived[1].position  # id order alone would have skipped it
+    assert [(e.account_id, e.sequence_number, e.position) for e in follower.poll()] == [(a, 2, 4)]
     assert follower.poll() == []
-    # What the follower saw is the table in position order, each event once.
-    table = db.execute("SELECT event_id FROM ledger.events ORDER BY transaction_id, id").fetchall()
-    assert [e.event_id for e in follower.seen] == [r[0] for r in table]
+    check_stream(follower.seen, db)
 
 
-def test_the_horizon_names_the_transaction_holding_readers_back(
+def test_a_long_transaction_that_wrote_nothing_to_the_ledger_holds_nothing_back(dsn: str, ledger: Ledger) -> None:
+    account = uuid.uuid4()
+    ledger.open_account(account, "A")
+    follower = Follower(ledger)
+    follower.poll()
+    with psycopg.connect(dsn) as bystander:
+        bystander.execute("CREATE TEMP TABLE elsewhere (x int)")
+        bystander.execute("INSERT INTO elsewhere VALUES (1)")  # an open transaction with an xid
+        ledger.deposit(account, Decimal("1"))
+        assert [e.sequence_number for e in follower.poll()] == [2]
+
+
+def test_an_open_writer_holds_back_only_its_own_events(dsn: str, db: psycopg.Connection[Any], ledger: Ledger) -> None:
+    slow, quick = uuid.uuid4(), uuid.uuid4()
+    ledger.open_account(slow, "Slow")
+    ledger.open_account(quick, "Quick")
+    follower = Follower(ledger)
+    follower.poll()
+    with psycopg.connect(dsn) as writer:
+        Ledger(writer).deposit(slow, Decimal("5"))  # open, not committed
+        for _ in range(3):
+            ledger.deposit(quick, Decimal("1"))
+        assert [(e.account_id, e.sequence_number) for e in follower.poll()] == [(quick, 2), (quick, 3), (quick, 4)]
+        writer.commit()
+    assert [(e.account_id, e.position) for e in follower.poll()] == [(slow, 6)]
+    check_stream(follower.seen, db)
+
+
+def test_a_session_holding_the_positioner_is_named_and_holds_followers_back(
     dsn: str, db: psycopg.Connection[Any], ledger: Ledger
 ) -> None:
     account = uuid.uuid4()
     ledger.open_account(account, "A")
-    holder = psycopg.connect(dsn)
-    try:
-        holder.execute("SELECT pg_current_xact_id()")  # an open transaction with an xid
-        ledger.deposit(account, Decimal("1"))
+    follower = Follower(ledger)
+    follower.poll()
+    ledger.deposit(account, Decimal("1"))
+    with psycopg.connect(dsn) as holder:  # not autocommit: the positioning stays open
+        assert holder.execute("SELECT ledger.assign_positions()").fetchone() == (1,)
+        ledger.deposit(account, Decimal("2"))
         row = db.execute(
-            "SELECT oldest_pid, oldest_state, withheld_events, oldest_xact_age > interval '0'"
-            " FROM ledger.read_all_horizon()"
+            "SELECT last_position, waiting, holder_pid, holder_state, holder_xact_age > interval '0'"
+            " FROM ledger.read_all_status()"
         ).fetchone()
-        assert row == (holder.info.backend_pid, "idle in transaction", 1, True)
-    finally:
-        holder.close()
-    row = db.execute("SELECT withheld_events FROM ledger.read_all_horizon()").fetchone()
-    assert row == (0,)
+        # Its position 2 is not committed: both deposits still wait, as far as others can see.
+        assert row == (1, 2, holder.info.backend_pid, "idle in transaction", True)
+        assert follower.poll() == []  # position 2 is not committed, 3 cannot be given meanwhile
+        holder.commit()
+    assert [e.sequence_number for e in follower.poll()] == [2, 3]
+    row = db.execute("SELECT last_position, waiting, holder_pid FROM ledger.read_all_status()").fetchone()
+    assert row == (3, 0, None)
 
 
-def test_read_all_refuses_a_missing_position(db: psycopg.Connection[Any]) -> None:
-    for query in ("SELECT * FROM ledger.read_all(NULL, 0, 10)", "SELECT * FROM ledger.read_all('0', 0, 0)"):
+def test_positions_keep_each_account_in_order_when_transaction_ids_disagree(
+    dsn: str, db: psycopg.Connection[Any], ledger: Ledger
+) -> None:
+    """The transaction that appends an account's later event took its id first: positions still
+    follow the account's sequence, even when a run stops between the two (max_count 1)."""
+    account = uuid.uuid4()
+    ledger.open_account(account, "A")
+    ledger.assign_positions()
+    with psycopg.connect(dsn) as early:
+        early.execute("SELECT pg_current_xact_id()")  # the smaller xid
+        ledger.deposit(account, Decimal("1"))  # sequence 2, larger xid, committed first
+        Ledger(early).deposit(account, Decimal("2"))  # sequence 3
+        early.commit()
+    assert ledger.assign_positions(1) == 2  # the run reached sequence 3 and took 2 with it
+    rows = db.execute(
+        "SELECT e.sequence_number FROM ledger.event_positions p JOIN ledger.events e ON e.id = p.id ORDER BY p.position"
+    ).fetchall()
+    assert [r[0] for r in rows] == [1, 2, 3]
+
+
+def test_read_all_refuses_a_bad_position(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
+    for query in (
+        "SELECT * FROM ledger.read_all(NULL, 10)",
+        "SELECT * FROM ledger.read_all(-1, 10)",
+        "SELECT * FROM ledger.read_all(0, 0)",
+        "SELECT * FROM ledger.read_all(0, 100001)",
+    ):
         with pytest.raises(psycopg.Error) as caught:
             db.execute(query)
         assert caught.value.sqlstate == "LG005"
+    with pytest.raises(InvalidEvent):
+        ledger.read_all(-1)
+
+
+def test_the_replaced_read_all_says_what_to_call_and_old_positions_convert(
+    ledger: Ledger, db: psycopg.Connection[Any]
+) -> None:
+    account = uuid.uuid4()
+    ledger.open_account(account, "A")
+    ledger.deposit(account, Decimal("1"))
+    ledger.assign_positions()
+    with pytest.raises(psycopg.Error) as caught:
+        db.execute("SELECT * FROM ledger.read_all('5'::xid8, 7, 100)")
+    assert caught.value.sqlstate == "LG010"
+    assert "replaced by ledger.read_all(after_position bigint, max_count integer)" in str(caught.value)
+    assert caught.value.diag.message_hint is not None and "legacy_position" in caught.value.diag.message_hint
+    for call in ("SELECT * FROM ledger.read_all_horizon()", "SELECT ledger.advance_subscription('x', '1', 1, 1)"):
+        with pytest.raises(psycopg.Error) as caught:
+            db.execute(call)
+        assert caught.value.sqlstate == "LG010"
+    with pytest.raises(ApiReplaced):
+        ledger._scalar("SELECT ledger.daily_totals_apply(ARRAY[1]::bigint[])", ())
+    last = db.execute("SELECT transaction_id, id FROM ledger.events ORDER BY id DESC LIMIT 1").fetchone()
+    assert db.execute("SELECT ledger.legacy_position(%s, %s)", last).fetchone() == (2,)
+    assert db.execute("SELECT ledger.legacy_position('0', 0)").fetchone() == (0,)
+    assert db.execute("SELECT ledger.legacy_position('0', 12345)").fetchone() == (None,)
 
 
 @pytest.mark.slow
@@ -110,9 +204,11 @@ def test_a_follower_of_many_concurrent_writers_sees_every_event_once_in_order(
             with psycopg.connect(dsn) as conn:
                 client = Ledger(conn)
                 for _ in range(25):
-                    # Transactions of 1-3 appends, some with a pause inside, so xid order,
-                    # id order and commit order disagree often. Accounts in a fixed order,
-                    # as multi-account transactions must (ledger.transfer does the same).
+                    # Transactions of 1-3 appends, some taking their xid early or pausing inside,
+                    # so xid order, id order and commit order disagree often. Accounts in a fixed
+                    # order, as multi-account transactions must (ledger.transfer does the same).
+                    if rng.random() < 0.3:
+                        conn.execute("SELECT pg_current_xact_id()")
                     for account in sorted(rng.sample(accounts, rng.randint(1, 3))):
                         client.deposit(account, Decimal(rng.randint(1, 100)))
                         if rng.random() < 0.3:
@@ -125,19 +221,22 @@ def test_a_follower_of_many_concurrent_writers_sees_every_event_once_in_order(
         while not stop.is_set():
             follower.poll()
 
+    def position(seed: int) -> None:  # other sessions position in small runs meanwhile
+        rng = random.Random(seed)
+        with Ledger(dsn) as other:
+            while not stop.is_set():
+                other.assign_positions(rng.randint(1, 3))
+
     writers = [threading.Thread(target=writer, args=(seed,)) for seed in range(6)]
-    reader = threading.Thread(target=follow)
-    reader.start()
-    for w in writers:
-        w.start()
+    helpers = [threading.Thread(target=follow), threading.Thread(target=position, args=(99,))]
+    for thread in helpers + writers:
+        thread.start()
     for w in writers:
         w.join()
     stop.set()
-    reader.join()
+    for thread in helpers:
+        thread.join()
     follower.poll()  # everything has ended now: the rest comes through
     assert errors == []
-    seen = [e.event_id for e in follower.seen]
-    assert len(seen) == len(set(seen))
-    table = db.execute("SELECT event_id FROM ledger.events ORDER BY transaction_id, id").fetchall()
-    assert seen == [r[0] for r in table]
-    assert len(seen) > 6 + 6 * 25
+    check_stream(follower.seen, db)
+    assert len(follower.seen) > 6 + 6 * 25

@@ -4,7 +4,6 @@ everyone, and the application roles reach the data only through the ledger's fun
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -15,32 +14,8 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from pgledger import Ledger
-from tests.conftest import ServerInfo
+from tests.conftest import RoleFactory
 from tests.helpers import stored_counts
-
-RoleFactory = Callable[[str], str]
-
-
-@pytest.fixture
-def login_role(pg_server: ServerInfo, dsn: str, db: psycopg.Connection[Any]) -> Iterator[RoleFactory]:
-    """Makes login roles that are members of a ledger group; returns a conninfo for each."""
-    made: list[str] = []
-
-    def make(group: str | None) -> str:
-        name = f"pgledger_test_{uuid.uuid4().hex[:10]}"
-        db.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
-        if group:
-            db.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(name)))
-        made.append(name)
-        params = psycopg.conninfo.conninfo_to_dict(dsn)
-        params["user"] = name
-        params.pop("password", None)
-        return psycopg.conninfo.make_conninfo(**{k: str(v) for k, v in params.items() if v is not None})
-
-    yield make  # type: ignore[misc]
-    for name in made:
-        db.execute(sql.SQL("DROP OWNED BY {} CASCADE").format(sql.Identifier(name)))
-        db.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture

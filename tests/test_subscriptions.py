@@ -14,9 +14,10 @@ from typing import Any
 import psycopg
 import pytest
 
-from pgledger import AccountOpened, Ledger, MoneyDeposited, Subscriber
+from pgledger import AccountOpened, Ledger, MoneyDeposited, Subscriber, SubscriptionError
 from pgledger.events import RecordedEvent
 from pgledger.subscriber import DAILY_TOTALS, daily_totals_handler
+from tests.conftest import RoleFactory
 
 TRUTH = """
     SELECT aggregate_id, (occurred_at AT TIME ZONE 'UTC')::date,
@@ -64,6 +65,17 @@ def running(dsn: str) -> Iterator[Any]:
         thread.join(timeout=30)
 
 
+def create(db: psycopg.Connection[Any], name: str, consumer_role: str | None = None) -> None:
+    """Create a subscription, as the ledger's owner does (no application role may)."""
+    db.execute("SELECT ledger.create_subscription(%s, %s)", (name, consumer_role))
+
+
+def checkpoint(db: psycopg.Connection[Any], name: str) -> tuple[int, int]:
+    row = db.execute("SELECT position, events_processed FROM ledger.subscriptions WHERE name = %s", (name,)).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
 def processed(db: psycopg.Connection[Any], name: str) -> int:
     row = db.execute("SELECT events_processed FROM ledger.subscriptions WHERE name = %s", (name,)).fetchone()
     return int(row[0]) if row else 0
@@ -83,6 +95,7 @@ def test_a_subscriber_catches_up_from_its_checkpoint_then_follows(
     def collect(conn: psycopg.Connection[Any], batch: Sequence[RecordedEvent]) -> None:
         seen.extend(batch)
 
+    create(db, "collector")
     first = Subscriber(dsn, "collector", collect, batch_size=2)
     assert first.process_available() == 6  # three batches of two
     first.close()
@@ -179,30 +192,122 @@ def test_the_projection_rebuilt_from_zero_equals_the_live_one(
     assert sum(t.deposits for t in ledger.daily_totals(spread)) == Decimal(sum(range(1, 31)))
 
 
-def test_a_checkpoint_moves_only_forward_and_only_when_claimed(db: psycopg.Connection[Any]) -> None:
-    with pytest.raises(psycopg.Error) as caught:
-        db.execute("SELECT ledger.advance_subscription('nobody', '5', 5, 1)")
-    assert caught.value.sqlstate == "LG005" and "is not claimed" in str(caught.value)
+def test_a_checkpoint_moves_only_forward_and_only_when_claimed(
+    db: psycopg.Connection[Any], ledger: Ledger, accounts: list[uuid.UUID]
+) -> None:
+    create(db, "mover")
+    ledger.assign_positions()  # six events: positions 1..6
+    with pytest.raises(SubscriptionError, match="is not claimed in this transaction"):
+        ledger._scalar("SELECT ledger.advance_subscription('mover', 5)", ())
     with db.transaction():
-        db.execute("SELECT * FROM ledger.claim_subscription('mover')")
-        db.execute("SELECT ledger.advance_subscription('mover', '10', 7, 1)")
-        with pytest.raises(psycopg.Error) as caught, db.transaction():
-            db.execute("SELECT ledger.advance_subscription('mover', '10', 6, 1)")
-        assert caught.value.sqlstate == "LG005" and "cannot go back" in str(caught.value)
+        assert db.execute("SELECT ledger.claim_subscription('mover')").fetchone() == (0,)
+        db.execute("SELECT ledger.advance_subscription('mover', 4)")
+        for bad in (3, 7, 2**63 - 1):  # backwards, beyond the last position
+            with pytest.raises(psycopg.Error) as caught, db.transaction():
+                db.execute("SELECT ledger.advance_subscription('mover', %s)", (bad,))
+            assert caught.value.sqlstate == "LG009"
+    assert checkpoint(db, "mover") == (4, 4)  # the count comes from the positions, not the caller
+    for call in ("SELECT ledger.claim_subscription('Bad Name!')", "SELECT ledger.claim_subscription(NULL)"):
+        with pytest.raises(psycopg.Error) as caught:
+            db.execute(call)
+        assert caught.value.sqlstate == "LG005"
     with pytest.raises(psycopg.Error) as caught:
-        db.execute("SELECT * FROM ledger.claim_subscription('Bad Name!')")
-    assert caught.value.sqlstate == "LG005"
+        db.execute("SELECT ledger.claim_subscription('never_created')")
+    assert caught.value.sqlstate == "LG009"
+    assert (
+        caught.value.diag.message_hint
+        == "The ledger's owner creates it: SELECT ledger.create_subscription('never_created');"
+    )
 
 
 def test_a_claimed_subscription_is_skipped_by_another_instance(dsn: str, db: psycopg.Connection[Any]) -> None:
-    db.execute("SELECT * FROM ledger.claim_subscription('busy')")  # exists (committed) from now on
-    holder = psycopg.connect(dsn)
+    create(db, "busy")
+    with psycopg.connect(dsn) as holder:
+        assert holder.execute("SELECT ledger.claim_subscription('busy')").fetchone() == (0,)
+        assert db.execute("SELECT ledger.claim_subscription('busy')").fetchone() == (None,)
+        holder.rollback()  # the lock is released when ROLLBACK returns (closing would not wait)
+        assert db.execute("SELECT ledger.claim_subscription('busy')").fetchone() == (0,)
+
+
+def test_a_writer_cannot_move_a_checkpoint_it_did_not_claim(
+    dsn: str, db: psycopg.Connection[Any], ledger: Ledger, accounts: list[uuid.UUID], login_role: RoleFactory
+) -> None:
+    ledger.assign_positions()
+    create(db, "victim")
+    attacker = login_role("ledger_writer")
+    with psycopg.connect(attacker, autocommit=True) as conn:
+        # The claim of earlier releases was a setting any session could set.
+        conn.execute("SET ledger.claimed_subscription = 'victim'")
+        with pytest.raises(psycopg.Error) as caught:
+            conn.execute("SELECT ledger.advance_subscription('victim', 6)")
+        assert caught.value.sqlstate == "LG009"
+        # While the real consumer holds its batch, a spoofed advance fails at once (no waiting,
+        # no moving the checkpoint after the consumer commits).
+        with psycopg.connect(dsn) as consumer:
+            consumer.execute("SELECT ledger.claim_subscription('victim')")
+            with pytest.raises(psycopg.Error) as caught:
+                conn.execute("SELECT ledger.advance_subscription('victim', 6)")
+            assert caught.value.sqlstate == "LG009"
+            consumer.execute("SELECT ledger.advance_subscription('victim', 3)")
+            consumer.commit()
+        assert checkpoint(db, "victim") == (3, 3)
+        # No subscriptions made up by an application role, and no totals added outside a batch.
+        for call in (
+            "SELECT ledger.create_subscription('mine')",
+            "SELECT ledger.reset_subscription('victim')",
+            "SELECT ledger.drop_subscription('victim')",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(call)
+        for _ in range(3):
+            with pytest.raises(psycopg.Error) as caught:
+                conn.execute("SELECT ledger.daily_totals_apply(6)")
+            assert caught.value.sqlstate == "LG009"
+    assert db.execute(PROJECTION).fetchall() == []
+
+
+def test_only_members_of_a_consumer_role_may_consume(
+    db: psycopg.Connection[Any], ledger: Ledger, accounts: list[uuid.UUID], login_role: RoleFactory
+) -> None:
+    consumers = f"consumers_{uuid.uuid4().hex[:8]}"
+    db.execute(f"CREATE ROLE {consumers} NOLOGIN")
     try:
-        holder.execute("SELECT * FROM ledger.claim_subscription('busy')")
-        assert db.execute("SELECT * FROM ledger.claim_subscription('busy')").fetchall() == []
+        db.execute(f"GRANT ledger_writer TO {consumers}")
+        create(db, "private", consumers)
+        outsider, insider = login_role("ledger_writer"), login_role(consumers)
+        with psycopg.connect(outsider, autocommit=True) as conn, pytest.raises(psycopg.Error) as caught:
+            conn.execute("SELECT ledger.claim_subscription('private')")
+        assert caught.value.sqlstate == "LG009" and "may not consume" in str(caught.value)
+        with psycopg.connect(insider, autocommit=True) as conn:
+            assert conn.execute("SELECT ledger.claim_subscription('private')").fetchone() == (0,)
     finally:
-        holder.close()
-    assert len(db.execute("SELECT * FROM ledger.claim_subscription('busy')").fetchall()) == 1
+        db.execute(f"DROP OWNED BY {consumers}")
+        db.execute(f"DROP ROLE {consumers}")
+
+
+def test_daily_totals_count_each_event_once_however_often_applied(
+    db: psycopg.Connection[Any], ledger: Ledger, accounts: list[uuid.UUID]
+) -> None:
+    ledger.assign_positions()
+    with db.transaction():
+        db.execute("SELECT ledger.claim_subscription('daily_totals')")
+        assert db.execute("SELECT ledger.daily_totals_apply(6)").fetchone() == (6,)
+        assert db.execute("SELECT ledger.daily_totals_apply(6)").fetchone() == (0,)
+    with db.transaction():
+        db.execute("SELECT ledger.claim_subscription('daily_totals')")
+        assert db.execute("SELECT ledger.daily_totals_apply(6)").fetchone() == (0,)
+    assert db.execute(PROJECTION).fetchall() == db.execute(TRUTH).fetchall()
+
+
+def test_daily_totals_catch_up_from_sql_alone(
+    db: psycopg.Connection[Any], ledger: Ledger, accounts: list[uuid.UUID]
+) -> None:
+    for i in range(25):
+        ledger.deposit(accounts[i % 3], Decimal("2.00"))
+    applied = [db.execute("SELECT ledger.daily_totals_catch_up(10)").fetchone() for _ in range(5)]
+    assert applied == [(10,), (10,), (10,), (1,), (0,)]
+    assert db.execute(PROJECTION).fetchall() == db.execute(TRUTH).fetchall()
+    assert checkpoint(db, DAILY_TOTALS) == (31, 31)
 
 
 def test_appends_notify_only_while_a_subscriber_waits(dsn: str, ledger: Ledger, accounts: list[uuid.UUID]) -> None:
@@ -210,6 +315,10 @@ def test_appends_notify_only_while_a_subscriber_waits(dsn: str, ledger: Ledger, 
         listener.execute("LISTEN ledger_events")
         ledger.deposit(accounts[0], Decimal("1"))
         assert list(listener.notifies(timeout=0.3, stop_after=1)) == []  # nobody waits: no NOTIFY
+        with pytest.raises(psycopg.Error) as caught:
+            listener.execute("SELECT ledger.subscriber_waiting('watcher', true)")
+        assert caught.value.sqlstate == "LG009"  # only for a subscription the owner created
+        listener.execute("SELECT ledger.create_subscription('watcher')")
         listener.execute("SELECT ledger.subscriber_waiting('watcher', true)")
         ledger.deposit(accounts[0], Decimal("1"))
         assert [n.channel for n in listener.notifies(timeout=5, stop_after=1)] == ["ledger_events"]

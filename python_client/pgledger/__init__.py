@@ -7,6 +7,7 @@ embedded server for zero set-up, and the command line.
 from pgledger.errors import (
     AccountAlreadyExists,
     AccountNotFound,
+    ApiReplaced,
     ConcurrencyError,
     EventTimeOrderError,
     HistoryImmutable,
@@ -16,6 +17,7 @@ from pgledger.errors import (
     LedgerError,
     MigrationError,
     OutcomeUnknown,
+    SubscriptionError,
 )
 from pgledger.events import (
     AccountOpened,
@@ -33,6 +35,7 @@ __all__ = [
     "AccountNotFound",
     "AccountOpened",
     "AccountState",
+    "ApiReplaced",
     "ConcurrencyError",
     "DailyTotal",
     "Event",
@@ -51,4 +54,5 @@ __all__ = [
     "OutcomeUnknown",
     "RecordedEvent",
     "Subscriber",
+    "SubscriptionError",
 ]

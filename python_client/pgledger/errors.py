@@ -78,6 +78,19 @@ class IdempotencyConflict(LedgerError):
     sqlstate = "LG008"
 
 
+class SubscriptionError(LedgerError):
+    """LG009: a subscription does not exist, the caller may not consume it, it is not claimed in this
+    transaction, or its checkpoint would move backwards or beyond the last position."""
+
+    sqlstate = "LG009"
+
+
+class ApiReplaced(LedgerError):
+    """LG010: a call of an earlier release that was replaced; the message names the new call."""
+
+    sqlstate = "LG010"
+
+
 class OutcomeUnknown(LedgerError):
     """The connection was lost while a command was in flight: it may or may not have been applied.
 
@@ -108,6 +121,8 @@ _BY_SQLSTATE: dict[str, type[LedgerError]] = {
         EventTimeOrderError,
         HistoryImmutable,
         IdempotencyConflict,
+        SubscriptionError,
+        ApiReplaced,
         MigrationError,
     )
     if cls.sqlstate is not None
@@ -133,6 +148,7 @@ def translate(error: psycopg.Error) -> LedgerError | None:
 __all__ = [
     "AccountAlreadyExists",
     "AccountNotFound",
+    "ApiReplaced",
     "ConcurrencyError",
     "EventTimeOrderError",
     "HistoryImmutable",
@@ -142,6 +158,7 @@ __all__ = [
     "LedgerError",
     "MigrationError",
     "OutcomeUnknown",
+    "SubscriptionError",
     "error_class",
     "translate",
 ]

@@ -158,7 +158,6 @@ def event_to_json(
 class RecordedEvent:
     """A stored event: the domain event and what the store recorded with it."""
 
-    position: int
     event_id: UUID
     account_id: UUID
     sequence_number: int
@@ -166,8 +165,9 @@ class RecordedEvent:
     event: Event
     metadata: Mapping[str, Any] = field(default_factory=dict)
     recorded_at: datetime | None = None
-    # The writing transaction (xid8): with `position`, the event's place in the global order.
-    transaction_id: int = 0
+    # The event's global position (1, 2, 3 ... across the store), as ledger.read_all gives it;
+    # None when read per account (ledger.read_stream).
+    position: int | None = None
 
     @property
     def occurred_at(self) -> datetime:

@@ -40,17 +40,22 @@ _Row = TypeVar("_Row")
 
 _ACCOUNT_COLUMNS = "account_id, owner_name, balance, version, opened_at, last_event_at"
 
-# ledger.read_all with the columns `recorded` reads (xid8 travels as text).
+# ledger.read_all with the columns `recorded` reads.
 READ_ALL = (
-    "SELECT id, event_id, aggregate_id, sequence_number, event_version, event_type, payload, metadata,"
-    " occurred_at, recorded_at, transaction_id::text FROM ledger.read_all(%s::xid8, %s::bigint, %s::integer)"
+    "SELECT position, event_id, aggregate_id, sequence_number, event_version, event_type, payload, metadata,"
+    " occurred_at, recorded_at FROM ledger.read_all(%s::bigint, %s::integer)"
+)
+
+# ledger.read_stream with the same columns (no global position).
+READ_STREAM = (
+    "SELECT NULL::bigint, event_id, aggregate_id, sequence_number, event_version, event_type, payload,"
+    " metadata, occurred_at, recorded_at FROM ledger.read_stream(%s::uuid, %s::bigint, %s::integer)"
 )
 
 
 def recorded(row: Sequence[Any]) -> RecordedEvent:
-    """A RecordedEvent from a row of READ_ALL's columns."""
+    """A RecordedEvent from a row of READ_ALL's (or READ_STREAM's) columns."""
     return RecordedEvent(
-        position=row[0],
         event_id=row[1],
         account_id=row[2],
         sequence_number=row[3],
@@ -58,7 +63,7 @@ def recorded(row: Sequence[Any]) -> RecordedEvent:
         event=event_from_stored(row[5], row[2], row[6], row[8]),
         metadata=row[7],
         recorded_at=row[9],
-        transaction_id=int(row[10]),
+        position=row[0],
     )
 
 
@@ -272,36 +277,21 @@ class Ledger:
 
     def events(self, account_id: UUID, *, after_version: int = 0, limit: int | None = None) -> list[RecordedEvent]:
         """The account's stored events in sequence order."""
-        rows = self._rows(
-            "SELECT id, event_id, aggregate_id, sequence_number, event_version, event_type, payload,"
-            " metadata, occurred_at, recorded_at FROM ledger.read_stream(%s::uuid, %s::bigint, %s::integer)",
-            (
-                _uuid("account_id", account_id),
-                _int("after_version", after_version),
-                _int("limit", limit, optional=True),
-            ),
+        params = (
+            _uuid("account_id", account_id),
+            _int("after_version", after_version),
+            _int("limit", limit, optional=True),
         )
-        return [
-            RecordedEvent(
-                position=row[0],
-                event_id=row[1],
-                account_id=row[2],
-                sequence_number=row[3],
-                event_version=row[4],
-                event=event_from_stored(row[5], row[2], row[6], row[8]),
-                metadata=row[7],
-                recorded_at=row[9],
-            )
-            for row in rows
-        ]
+        return [recorded(row) for row in self._rows(READ_STREAM, params)]
 
-    def read_all(self, after: tuple[int, int] = (0, 0), limit: int = 1000) -> list[RecordedEvent]:
-        """Events of all accounts after the global position `after` = (transaction_id, id), in
-        that order, only from ended transactions (see ledger.read_all): gap-safe to follow."""
-        if not (isinstance(after, tuple) and len(after) == 2):
-            raise TypeError(f"after must be a (transaction_id, id) tuple, got {after!r}")
-        params = (str(_int("after[0]", after[0])), _int("after[1]", after[1]), _int("limit", limit))
-        return [recorded(row) for row in self._rows(READ_ALL, params)]
+    def read_all(self, after: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """Events of all accounts after the global position `after`, in position order (see
+        ledger.read_all): dense and gap-safe to follow; keep the last position you handled."""
+        return [recorded(row) for row in self._rows(READ_ALL, (_int("after", after), _int("limit", limit)))]
+
+    def assign_positions(self, max_count: int = 10000) -> int:
+        """Give global positions to newly committed events now (ledger.assign_positions); how many."""
+        return self._scalar("SELECT ledger.assign_positions(%s::integer)", (_int("max_count", max_count),))
 
     def daily_totals(self, account_id: UUID, start: date | None = None, end: date | None = None) -> list[DailyTotal]:
         """The projection ledger.daily_totals for one account, days start..end inclusive."""
@@ -528,4 +518,14 @@ def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
     return Jsonb(dict(value))
 
 
-__all__ = ["READ_ALL", "DailyTotal", "HistoryEntry", "Ledger", "LedgerStats", "Mismatch", "configure", "recorded"]
+__all__ = [
+    "READ_ALL",
+    "READ_STREAM",
+    "DailyTotal",
+    "HistoryEntry",
+    "Ledger",
+    "LedgerStats",
+    "Mismatch",
+    "configure",
+    "recorded",
+]

@@ -146,6 +146,25 @@ class EmbeddedServer:
                 raise ServerError(f"server processes {victims} survived SIGKILL")
             time.sleep(0.05)
 
+    def standby(self, data_dir: Path) -> EmbeddedServer:
+        """A physical standby of this (running) server in ``data_dir``: a base backup taken with
+        pg_basebackup -R (it streams from this server and accepts read-only queries once
+        started). Returns it, not started."""
+        run_as = _service_account()
+        standby = EmbeddedServer(data_dir, durable=self.durable)
+        standby.data_dir.mkdir(parents=True)
+        if run_as is not None:
+            _make_traversable(standby.data_dir)
+            os.chown(standby.data_dir, run_as.uid, run_as.gid)
+        standby.data_dir.chmod(0o700)
+        host = f"host={self.data_dir} port=5432 user=postgres"
+        standby._run(
+            ["pg_basebackup", "-d", host, "-D", str(standby.data_dir), "-R", "-X", "stream", "-c", "fast"],
+            run_as,
+            "take a base backup for",
+        )
+        return standby
+
     def _init(self, run_as: _RunAs | None) -> None:
         if (self.data_dir / "PG_VERSION").exists():
             return

@@ -1,8 +1,10 @@
 """Subscriber: follows every account's events in global order from a durable checkpoint.
 
-Each batch is one transaction: claim the checkpoint (ledger.claim_subscription), read the next
-events after it (ledger.read_all), hand them to the handler with the transaction's connection,
-and advance the checkpoint (ledger.advance_subscription). What the handler writes to PostgreSQL
+Before each batch, newly committed events get their global positions (ledger.assign_positions, in
+a transaction of its own). Each batch is then one transaction: claim the checkpoint
+(ledger.claim_subscription), read the next events after it (ledger.read_all), hand them to the
+handler with the transaction's connection, and advance the checkpoint to the last one's position
+(ledger.advance_subscription). What the handler writes to PostgreSQL
 through that connection commits with the checkpoint, or not at all: exactly-once effects. What
 it does elsewhere (an e-mail, another system) happens at least once: a batch that fails after
 the handler ran is delivered again.
@@ -105,24 +107,22 @@ class Subscriber:
 
     def _batch(self) -> int:
         conn = self._connection()
+        # Positions for newly committed events, in a transaction of its own (the batch below has
+        # written once it claims, and then reads only what is positioned).
+        conn.execute("SELECT ledger.assign_positions()")
         with conn.transaction():
-            position = conn.execute(
-                "SELECT transaction_id::text, id FROM ledger.claim_subscription(%s)", (self.name,)
-            ).fetchone()
-            if position is None:  # another instance holds this subscription right now
-                return 0
-            rows = conn.execute(READ_ALL, (position[0], position[1], self.batch_size)).fetchall()
+            row = conn.execute("SELECT ledger.claim_subscription(%s)", (self.name,)).fetchone()
+            if row is None or row[0] is None:  # another instance holds this subscription right now
+                raise psycopg.Rollback()
+            rows = conn.execute(READ_ALL, (row[0], self.batch_size)).fetchall()
             if not rows:
-                return 0
-            events = [recorded(row) for row in rows]
+                raise psycopg.Rollback()  # nothing new: leave no trace of the claim
+            events = [recorded(r) for r in rows]
             self.handler(conn, events)
-            last = events[-1]
-            conn.execute(
-                "SELECT ledger.advance_subscription(%s, %s::xid8, %s, %s)",
-                (self.name, str(last.transaction_id), last.position, len(events)),
-            )
-        self.processed += len(events)
-        return len(events)
+            conn.execute("SELECT ledger.advance_subscription(%s, %s)", (self.name, events[-1].position))
+            self.processed += len(events)
+            return len(events)
+        return 0
 
     def _wait(self, stop: threading.Event) -> None:
         conn = self._connection()
@@ -148,7 +148,7 @@ class Subscriber:
 
 def daily_totals_handler(conn: psycopg.Connection[Any], events: Sequence[RecordedEvent]) -> None:
     """The handler of the projection ledger.daily_totals (subscriber name "daily_totals")."""
-    conn.execute("SELECT ledger.daily_totals_apply(%s)", ([e.position for e in events],))
+    conn.execute("SELECT ledger.daily_totals_apply(%s)", (events[-1].position,))
 
 
 DAILY_TOTALS = "daily_totals"

@@ -1,5 +1,5 @@
 -- ledger.daily_totals_reset(): empties the projection ledger.daily_totals and puts its
--- subscriber "daily_totals" back at position (0, 0), in one transaction, so the subscriber
+-- subscriber "daily_totals" back at position 0, in one transaction, so the subscriber
 -- rebuilds it from the first event. Administration: granted to no role. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.daily_totals_reset()
 RETURNS void
@@ -15,4 +15,4 @@ END;
 $function$;
 
 COMMENT ON FUNCTION ledger.daily_totals_reset() IS
-'Empties ledger.daily_totals and resets its subscriber to (0, 0) so it rebuilds. Administration.';
+'Empties ledger.daily_totals and resets its subscriber to position 0 so it rebuilds. Administration.';
