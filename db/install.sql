@@ -126,7 +126,7 @@ END;
 $lock$;
 DO $install$
 BEGIN
-    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009')) THEN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009', '0010')) THEN
         RAISE EXCEPTION USING ERRCODE = 'LG011',
             MESSAGE = 'the database has migrations this install script does not know: it is newer';
     END IF;
@@ -800,6 +800,64 @@ DROP FUNCTION IF EXISTS ledger.read_all(xid8, bigint, integer);
 DROP FUNCTION IF EXISTS ledger.reset_subscription(text);
 INSERT INTO ledger.schema_migrations (version, name, checksum)
 VALUES ('0009', 'global_positions', '46440d794734b795a8f921412dd60f4732a6ac8f4d64afb9dfecc19d5518d1c6');
+\endif
+-- migrations/0010_account_reads.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0010'
+               AND checksum <> ALL (ARRAY['daf29eabdeaf9c57c68debd5c5d9b6878f84fad6d831b370bbc7db0c1802b2bb'])) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LG011',
+            MESSAGE = 'migration 0010_account_reads.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0010') AS pgledger_apply_0010 \gset
+\if :pgledger_apply_0010
+-- 0010_account_reads: what a DBA or an application reads besides one account: finding accounts
+-- by owner, and ledger-wide totals kept up to date without a full scan.
+--
+-- Accounts by owner name: an index on the lower-cased name in byte order (COLLATE "C": it serves
+-- prefix searches, and pages come out of it already sorted), then the id, for
+-- ledger.find_accounts. owner_name never changes after the opening, so the projection's updates
+-- stay HOT and appends do not pay for it.
+CREATE INDEX accounts_owner_name_idx ON ledger.accounts ((pg_catalog.lower(owner_name) COLLATE "C"), account_id);
+
+-- Ledger-wide totals, one row, kept by ledger.totals() from the events after its checkpoint
+-- (subscription "ledger_totals"): reading them never scans the store.
+CREATE TABLE ledger.ledger_totals (
+    singleton boolean PRIMARY KEY DEFAULT TRUE,
+    account_count bigint NOT NULL,
+    event_count bigint NOT NULL,
+    deposited numeric NOT NULL,
+    withdrawn numeric NOT NULL,
+    CONSTRAINT ledger_totals_singleton_check CHECK (singleton)
+);
+
+COMMENT ON TABLE ledger.ledger_totals IS
+'Totals of the whole ledger up to the position of subscription ledger_totals; kept by ledger.totals().';
+
+-- Seeded from the events that have positions (0009 gave every stored event one).
+INSERT INTO ledger.ledger_totals (account_count, event_count, deposited, withdrawn)
+SELECT
+    pg_catalog.count(*) FILTER (WHERE e.event_type = 'AccountOpened') AS account_count,
+    pg_catalog.count(*) AS event_count,
+    coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric) FILTER (WHERE e.event_type = 'MoneyDeposited'), 0) AS deposited,
+    coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric) FILTER (WHERE e.event_type = 'MoneyWithdrawn'), 0) AS withdrawn
+FROM ledger.event_positions AS p
+INNER JOIN ledger.events AS e ON p.id = e.id;
+
+INSERT INTO ledger.subscriptions (name, position, events_processed)
+SELECT
+    'ledger_totals' AS name,
+    pg_catalog.count(*) AS position,
+    pg_catalog.count(*) AS events_processed
+FROM ledger.event_positions;
+
+-- ledger.account_history gains columns (reference, counterparty, transfer_id, event_id): a new
+-- result type, so the old function goes (db/functions creates the new one).
+DROP FUNCTION IF EXISTS ledger.account_history(uuid, timestamptz, timestamptz);
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0010', 'account_reads', 'daf29eabdeaf9c57c68debd5c5d9b6878f84fad6d831b370bbc7db0c1802b2bb');
 \endif
 SET LOCAL check_function_bodies = off;
 -- functions/admin/rebuild_snapshots.sql
@@ -1705,7 +1763,9 @@ COMMENT ON FUNCTION ledger.read_all_status() IS
 -- ledger.account_history(account_id, from, to): the account's events with occurred_at in
 -- [from, to] (NULL: unbounded), in sequence order, each with the balance right after it. The
 -- state before `from` comes from the latest snapshot before it plus the events in between.
--- amount is NULL for AccountOpened. Raises LG005 when from is later than to.
+-- amount is NULL for AccountOpened; reference is a deposit's payer reference; counterparty and
+-- transfer_id are set on the two events of a ledger.transfer (the other account, the transfer's
+-- id). Raises LG005 when from is later than to.
 CREATE OR REPLACE FUNCTION ledger.account_history(
     p_account_id uuid,
     p_from timestamptz DEFAULT NULL,
@@ -1716,7 +1776,11 @@ RETURNS TABLE (
     event_type text,
     occurred_at timestamptz,
     amount numeric,
-    balance numeric
+    balance numeric,
+    reference text,
+    counterparty uuid,
+    transfer_id uuid,
+    event_id uuid
 )
 LANGUAGE plpgsql
 STABLE
@@ -1756,6 +1820,10 @@ BEGIN
         occurred_at := v_event.occurred_at;
         amount := CASE WHEN v_event.event_type = 'AccountOpened' THEN NULL ELSE pg_catalog.abs(v_state.balance - v_before) END;
         balance := v_state.balance;
+        reference := ledger.upcast_payload(v_event.event_type, v_event.event_version, v_event.payload) ->> 'reference';
+        counterparty := ledger.metadata_uuid(v_event.metadata, 'counterparty');
+        transfer_id := ledger.metadata_uuid(v_event.metadata, 'transfer_id');
+        event_id := v_event.event_id;
         RETURN NEXT;
     END LOOP;
 END;
@@ -1837,6 +1905,146 @@ $function$;
 
 COMMENT ON FUNCTION ledger.account_state_at_version(uuid, bigint) IS
 'State of an account right after a given version; no row when it has no such version. Raises LG005 on a version below 1.';
+-- functions/read/accounts_list.sql
+-- ledger.accounts_list(after, max_count): every account's current state (the projection), a page
+-- of at most max_count in account id order after the id `after` (NULL: from the first). Read the
+-- next page with the last id of this one. Backed by the primary key: a page costs the same on a
+-- million accounts as on ten. A ledger_reader sees only what the projection holds (no events).
+-- Raises LG005 on max_count outside 1..10000.
+CREATE OR REPLACE FUNCTION ledger.accounts_list(p_after uuid DEFAULT NULL, p_max_count integer DEFAULT 100)
+RETURNS SETOF ledger.account
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    PERFORM ledger.check_page_size(p_max_count);
+    RETURN QUERY
+        SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+        FROM ledger.accounts AS a
+        WHERE p_after IS NULL OR a.account_id > p_after
+        ORDER BY a.account_id
+        LIMIT p_max_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.accounts_list(uuid, integer) IS
+'A page of accounts (current state) in id order after an id; index-backed. Raises LG005.';
+-- functions/read/check_page_size.sql
+-- ledger.check_page_size(max_count): the page size rule of the paged reads (1..10000). Returns
+-- it. Internal. Raises LG005.
+CREATE OR REPLACE FUNCTION ledger.check_page_size(p_max_count integer)
+RETURNS integer
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 10000 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('max_count must be between 1 and 10000, got %s',
+                coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    RETURN p_max_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.check_page_size(integer) IS
+'The page size rule of the paged reads (1..10000); returns it or raises LG005.';
+-- functions/read/find_accounts.sql
+-- ledger.find_accounts(owner_prefix, after, max_count): accounts whose owner name starts with
+-- owner_prefix, ignoring case ('ada' finds 'Ada Lovelace'; % and _ are plain characters), with
+-- their current state, at most max_count, ordered by lower-cased owner name (bytes) then id; the next
+-- page starts after the last id of this one. Backed by the index on the lower-cased owner name.
+-- Raises LG005 on a prefix that is NULL, empty or longer than 200 characters, or max_count
+-- outside 1..10000.
+CREATE OR REPLACE FUNCTION ledger.find_accounts(
+    p_owner_prefix text,
+    p_after uuid DEFAULT NULL,
+    p_max_count integer DEFAULT 100
+)
+RETURNS SETOF ledger.account
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_pattern text;
+    v_after_name text;
+BEGIN
+    PERFORM ledger.check_page_size(p_max_count);
+    IF p_owner_prefix IS NULL OR pg_catalog.char_length(p_owner_prefix) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('owner_prefix must be 1 to 200 characters, got %s',
+                coalesce(pg_catalog.char_length(p_owner_prefix)::text || ' characters', 'NULL'));
+    END IF;
+    v_pattern := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+        pg_catalog.lower(p_owner_prefix), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+    IF p_after IS NOT NULL THEN
+        SELECT pg_catalog.lower(a.owner_name) INTO v_after_name FROM ledger.accounts AS a WHERE a.account_id = p_after;
+    END IF;
+    RETURN QUERY
+        SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+        FROM ledger.accounts AS a
+        WHERE pg_catalog.lower(a.owner_name) COLLATE "C" LIKE v_pattern
+          AND (v_after_name IS NULL
+               OR (pg_catalog.lower(a.owner_name) COLLATE "C", a.account_id) > (v_after_name COLLATE "C", p_after))
+        ORDER BY pg_catalog.lower(a.owner_name) COLLATE "C", a.account_id
+        LIMIT p_max_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.find_accounts(text, uuid, integer) IS
+'Accounts whose owner name starts with a prefix (any case), a page at a time; index-backed. Raises LG005.';
+-- functions/read/ledger_totals_catch_up.sql
+-- ledger.ledger_totals_catch_up(max_count): adds the events after the checkpoint of
+-- subscription "ledger_totals" (at most max_count) to ledger.ledger_totals and advances the
+-- checkpoint, in the caller's transaction; returns how many. 0 when another session holds the
+-- subscription. Internal (called by ledger.totals): granted to no role. Raises nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.ledger_totals_catch_up(p_max_count integer)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_from bigint;
+    v_through bigint;
+BEGIN
+    v_from := ledger.claim_subscription('ledger_totals');
+    IF v_from IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT LEAST(v_from + p_max_count, coalesce(pg_catalog.max(p.position), 0)) INTO v_through
+    FROM ledger.event_positions AS p;
+    IF v_through <= v_from THEN
+        RETURN 0;
+    END IF;
+    UPDATE ledger.ledger_totals AS t
+    SET account_count = t.account_count + n.account_count,
+        event_count = t.event_count + n.event_count,
+        deposited = t.deposited + n.deposited,
+        withdrawn = t.withdrawn + n.withdrawn
+    FROM (
+        SELECT pg_catalog.count(*) FILTER (WHERE e.event_type = 'AccountOpened') AS account_count,
+               pg_catalog.count(*) AS event_count,
+               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
+                   FILTER (WHERE e.event_type = 'MoneyDeposited'), 0) AS deposited,
+               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
+                   FILTER (WHERE e.event_type = 'MoneyWithdrawn'), 0) AS withdrawn
+        FROM ledger.event_positions AS p
+        JOIN ledger.events AS e ON e.id = p.id
+        WHERE p.position > v_from AND p.position <= v_through
+    ) AS n;
+    PERFORM ledger.advance_subscription('ledger_totals', v_through);
+    RETURN v_through - v_from;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.ledger_totals_catch_up(integer) IS
+'Adds the events after the ledger_totals checkpoint (at most max_count) to ledger.ledger_totals (internal).';
 -- functions/read/load_account.sql
 -- ledger.load_account(account_id): the account's current state computed from its latest
 -- snapshot and the events after it (at most snapshot_interval - 1 of them when the snapshots
@@ -1861,6 +2069,24 @@ $function$;
 
 COMMENT ON FUNCTION ledger.load_account(uuid) IS
 'Current state of an account from its latest snapshot plus the later events: one row, or none.';
+-- functions/read/metadata_uuid.sql
+-- ledger.metadata_uuid(metadata, key): the uuid stored under `key` in an event's metadata, or
+-- NULL when there is none or it is not a uuid (metadata written before the transfer keys were
+-- reserved may hold anything there). Internal. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.metadata_uuid(p_metadata jsonb, p_key text)
+RETURNS uuid
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+    SELECT CASE
+        WHEN (p_metadata ->> p_key) ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+            THEN (p_metadata ->> p_key)::uuid
+    END;
+$function$;
+
+COMMENT ON FUNCTION ledger.metadata_uuid(jsonb, text) IS
+'The uuid under a key of an event''s metadata, or NULL when absent or not a uuid (internal).';
 -- functions/read/read_all.sql
 -- ledger.read_all(after_position, max_count): the events of every account in global position
 -- order, for consumers that follow the whole store: at most max_count events with a position
@@ -1997,6 +2223,46 @@ $function$;
 
 COMMENT ON FUNCTION ledger.stats() IS
 'Counts of accounts, events and snapshots, and the snapshot interval.';
+-- functions/read/totals.sql
+-- ledger.totals(): the whole ledger in one row: as_of_position (every event up to this global
+-- position is counted), accounts, events, deposited and withdrawn (sums of the amounts) and
+-- balance (their difference: the sum of every account's balance). Reads one row, whatever the
+-- size of the ledger: the totals are kept in ledger.ledger_totals from the events after its
+-- checkpoint. On the primary, when its transaction has written nothing yet, it first brings them
+-- up to date (positions for new events, then at most 100,000 events counted; a larger backlog
+-- is finished by the next calls). On a standby, or when another session is updating them, it
+-- answers as of the last update: as_of_position says how far that is.
+--
+-- A ledger_reader can only make the totals current. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.totals()
+RETURNS TABLE (
+    as_of_position bigint,
+    accounts bigint,
+    events bigint,
+    deposited numeric,
+    withdrawn numeric,
+    balance numeric
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL AND NOT pg_catalog.pg_is_in_recovery()
+        AND NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM ledger.assign_positions(100000);
+        PERFORM ledger.ledger_totals_catch_up(100000);
+    END IF;
+    RETURN QUERY
+        SELECT s.position, t.account_count, t.event_count, t.deposited, t.withdrawn, t.deposited - t.withdrawn
+        FROM ledger.ledger_totals AS t
+        CROSS JOIN ledger.subscriptions AS s
+        WHERE s.name = 'ledger_totals';
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.totals() IS
+'The whole ledger in one row (accounts, events, deposited, withdrawn, balance) as of a global position; never scans the store.';
 -- functions/replaced/advance_subscription_transaction.sql
 -- ledger.advance_subscription(name, transaction_id, id, events): replaced by
 -- ledger.advance_subscription(name, position) (0009: checkpoints are positions, and the count of
@@ -2663,8 +2929,11 @@ COMMENT ON FUNCTION ledger.check_amount(numeric, text) IS
 'The amount rule (> 0, at most 2 decimal places, at most 10^15); returns the amount or raises LG005 naming the field.';
 -- functions/write/check_metadata.sql
 -- ledger.check_metadata(metadata, field): the rule for event metadata, shared by
--- ledger.parse_event and the commands: a JSON object of at most 64 KiB as text; NULL becomes
--- {}. Returns it. Raises LG005 naming `field` and why.
+-- ledger.parse_event and the commands: a JSON object of at most 64 KiB as text, nested at most
+-- 32 levels deep (deeper JSON is a denial of service for clients whose parsers recurse: Python's
+-- stops near 1,000 levels), without the keys transfer_id and counterparty, which only
+-- ledger.transfer writes (so a history can trust them). NULL becomes {}. Returns it.
+-- Raises LG005 naming `field` and why.
 CREATE OR REPLACE FUNCTION ledger.check_metadata(p_metadata jsonb, p_field text)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -2672,7 +2941,7 @@ IMMUTABLE
 PARALLEL SAFE
 AS $function$
 BEGIN
-    IF p_metadata IS NULL OR p_metadata = 'null'::jsonb THEN
+    IF p_metadata IS NULL OR p_metadata = 'null'::jsonb OR p_metadata = '{}'::jsonb THEN
         RETURN '{}'::jsonb;
     END IF;
     IF pg_catalog.jsonb_typeof(p_metadata) <> 'object' THEN
@@ -2686,12 +2955,24 @@ BEGIN
             MESSAGE = pg_catalog.format('%s must be at most 65536 bytes as JSON text, got %s',
                 p_field, pg_catalog.octet_length(p_metadata::text));
     END IF;
+    -- Level 0 is the object itself; a value at level 33 means 33 nested objects or arrays.
+    IF pg_catalog.jsonb_path_exists(p_metadata, 'strict $.**{33}') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('%s must not be nested more than 32 levels deep', p_field);
+    END IF;
+    IF p_metadata ?| '{transfer_id,counterparty}'::text[] THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('%s must not hold the keys transfer_id or counterparty', p_field),
+            HINT = 'ledger.transfer writes them on its two events; a history shows them as the transfer''s.';
+    END IF;
     RETURN p_metadata;
 END;
 $function$;
 
 COMMENT ON FUNCTION ledger.check_metadata(jsonb, text) IS
-'The metadata rule (a JSON object of at most 64 KiB; NULL is {}); returns it or raises LG005 naming the field.';
+'The metadata rule (a JSON object of at most 64 KiB, nested at most 32 deep, without the keys transfer_id and counterparty; NULL is {}); returns it or raises LG005 naming the field.';
 -- functions/write/check_occurred_at.sql
 -- ledger.check_occurred_at(occurred_at, field): the rule for a given business time, shared by
 -- ledger.parse_event and the commands: finite and not before 1900-01-01 00:00 UTC (every client
@@ -3334,16 +3615,15 @@ BEGIN
     END IF;
     v_payload := pg_catalog.jsonb_build_object(
         'amount', ledger.check_amount(p_amount, 'events[0].payload.amount')::text);
+    -- The user's metadata is checked by new_event; the transfer's own keys are added after it,
+    -- since ledger.check_metadata reserves them for exactly this.
     v_out := ledger.new_event(
-        'MoneyWithdrawn', v_payload, p_occurred_at,
-        ledger.derived_event_id(v_transfer, 'withdrawal'),
-        ledger.check_metadata(p_metadata, 'events[0].metadata')
-        || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_to));
+        'MoneyWithdrawn', v_payload, p_occurred_at, ledger.derived_event_id(v_transfer, 'withdrawal'), p_metadata);
+    v_out.metadata := v_out.metadata || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_to);
     v_in := ledger.new_event(
         'MoneyDeposited', v_payload || '{"reference": null}'::jsonb, p_occurred_at,
-        ledger.derived_event_id(v_transfer, 'deposit'),
-        ledger.check_metadata(p_metadata, 'events[0].metadata')
-        || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_from));
+        ledger.derived_event_id(v_transfer, 'deposit'), p_metadata);
+    v_in.metadata := v_in.metadata || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_from);
     IF p_from < p_to THEN
         from_version := ledger.append_events(p_from, NULL, ARRAY[v_out]);
         to_version := ledger.append_events(p_to, NULL, ARRAY[v_in]);
@@ -4295,7 +4575,9 @@ COMMENT ON FUNCTION ledger.read_all_status() IS
 -- ledger.account_history(account_id, from, to): the account's events with occurred_at in
 -- [from, to] (NULL: unbounded), in sequence order, each with the balance right after it. The
 -- state before `from` comes from the latest snapshot before it plus the events in between.
--- amount is NULL for AccountOpened. Raises LG005 when from is later than to.
+-- amount is NULL for AccountOpened; reference is a deposit's payer reference; counterparty and
+-- transfer_id are set on the two events of a ledger.transfer (the other account, the transfer's
+-- id). Raises LG005 when from is later than to.
 CREATE OR REPLACE FUNCTION ledger.account_history(
     p_account_id uuid,
     p_from timestamptz DEFAULT NULL,
@@ -4306,7 +4588,11 @@ RETURNS TABLE (
     event_type text,
     occurred_at timestamptz,
     amount numeric,
-    balance numeric
+    balance numeric,
+    reference text,
+    counterparty uuid,
+    transfer_id uuid,
+    event_id uuid
 )
 LANGUAGE plpgsql
 STABLE
@@ -4346,6 +4632,10 @@ BEGIN
         occurred_at := v_event.occurred_at;
         amount := CASE WHEN v_event.event_type = 'AccountOpened' THEN NULL ELSE pg_catalog.abs(v_state.balance - v_before) END;
         balance := v_state.balance;
+        reference := ledger.upcast_payload(v_event.event_type, v_event.event_version, v_event.payload) ->> 'reference';
+        counterparty := ledger.metadata_uuid(v_event.metadata, 'counterparty');
+        transfer_id := ledger.metadata_uuid(v_event.metadata, 'transfer_id');
+        event_id := v_event.event_id;
         RETURN NEXT;
     END LOOP;
 END;
@@ -4427,6 +4717,146 @@ $function$;
 
 COMMENT ON FUNCTION ledger.account_state_at_version(uuid, bigint) IS
 'State of an account right after a given version; no row when it has no such version. Raises LG005 on a version below 1.';
+-- functions/read/accounts_list.sql
+-- ledger.accounts_list(after, max_count): every account's current state (the projection), a page
+-- of at most max_count in account id order after the id `after` (NULL: from the first). Read the
+-- next page with the last id of this one. Backed by the primary key: a page costs the same on a
+-- million accounts as on ten. A ledger_reader sees only what the projection holds (no events).
+-- Raises LG005 on max_count outside 1..10000.
+CREATE OR REPLACE FUNCTION ledger.accounts_list(p_after uuid DEFAULT NULL, p_max_count integer DEFAULT 100)
+RETURNS SETOF ledger.account
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    PERFORM ledger.check_page_size(p_max_count);
+    RETURN QUERY
+        SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+        FROM ledger.accounts AS a
+        WHERE p_after IS NULL OR a.account_id > p_after
+        ORDER BY a.account_id
+        LIMIT p_max_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.accounts_list(uuid, integer) IS
+'A page of accounts (current state) in id order after an id; index-backed. Raises LG005.';
+-- functions/read/check_page_size.sql
+-- ledger.check_page_size(max_count): the page size rule of the paged reads (1..10000). Returns
+-- it. Internal. Raises LG005.
+CREATE OR REPLACE FUNCTION ledger.check_page_size(p_max_count integer)
+RETURNS integer
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 10000 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('max_count must be between 1 and 10000, got %s',
+                coalesce(p_max_count::text, 'NULL'));
+    END IF;
+    RETURN p_max_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.check_page_size(integer) IS
+'The page size rule of the paged reads (1..10000); returns it or raises LG005.';
+-- functions/read/find_accounts.sql
+-- ledger.find_accounts(owner_prefix, after, max_count): accounts whose owner name starts with
+-- owner_prefix, ignoring case ('ada' finds 'Ada Lovelace'; % and _ are plain characters), with
+-- their current state, at most max_count, ordered by lower-cased owner name (bytes) then id; the next
+-- page starts after the last id of this one. Backed by the index on the lower-cased owner name.
+-- Raises LG005 on a prefix that is NULL, empty or longer than 200 characters, or max_count
+-- outside 1..10000.
+CREATE OR REPLACE FUNCTION ledger.find_accounts(
+    p_owner_prefix text,
+    p_after uuid DEFAULT NULL,
+    p_max_count integer DEFAULT 100
+)
+RETURNS SETOF ledger.account
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_pattern text;
+    v_after_name text;
+BEGIN
+    PERFORM ledger.check_page_size(p_max_count);
+    IF p_owner_prefix IS NULL OR pg_catalog.char_length(p_owner_prefix) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('owner_prefix must be 1 to 200 characters, got %s',
+                coalesce(pg_catalog.char_length(p_owner_prefix)::text || ' characters', 'NULL'));
+    END IF;
+    v_pattern := pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+        pg_catalog.lower(p_owner_prefix), '\', '\\'), '%', '\%'), '_', '\_') || '%';
+    IF p_after IS NOT NULL THEN
+        SELECT pg_catalog.lower(a.owner_name) INTO v_after_name FROM ledger.accounts AS a WHERE a.account_id = p_after;
+    END IF;
+    RETURN QUERY
+        SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+        FROM ledger.accounts AS a
+        WHERE pg_catalog.lower(a.owner_name) COLLATE "C" LIKE v_pattern
+          AND (v_after_name IS NULL
+               OR (pg_catalog.lower(a.owner_name) COLLATE "C", a.account_id) > (v_after_name COLLATE "C", p_after))
+        ORDER BY pg_catalog.lower(a.owner_name) COLLATE "C", a.account_id
+        LIMIT p_max_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.find_accounts(text, uuid, integer) IS
+'Accounts whose owner name starts with a prefix (any case), a page at a time; index-backed. Raises LG005.';
+-- functions/read/ledger_totals_catch_up.sql
+-- ledger.ledger_totals_catch_up(max_count): adds the events after the checkpoint of
+-- subscription "ledger_totals" (at most max_count) to ledger.ledger_totals and advances the
+-- checkpoint, in the caller's transaction; returns how many. 0 when another session holds the
+-- subscription. Internal (called by ledger.totals): granted to no role. Raises nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.ledger_totals_catch_up(p_max_count integer)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_from bigint;
+    v_through bigint;
+BEGIN
+    v_from := ledger.claim_subscription('ledger_totals');
+    IF v_from IS NULL THEN
+        RETURN 0;
+    END IF;
+    SELECT LEAST(v_from + p_max_count, coalesce(pg_catalog.max(p.position), 0)) INTO v_through
+    FROM ledger.event_positions AS p;
+    IF v_through <= v_from THEN
+        RETURN 0;
+    END IF;
+    UPDATE ledger.ledger_totals AS t
+    SET account_count = t.account_count + n.account_count,
+        event_count = t.event_count + n.event_count,
+        deposited = t.deposited + n.deposited,
+        withdrawn = t.withdrawn + n.withdrawn
+    FROM (
+        SELECT pg_catalog.count(*) FILTER (WHERE e.event_type = 'AccountOpened') AS account_count,
+               pg_catalog.count(*) AS event_count,
+               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
+                   FILTER (WHERE e.event_type = 'MoneyDeposited'), 0) AS deposited,
+               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
+                   FILTER (WHERE e.event_type = 'MoneyWithdrawn'), 0) AS withdrawn
+        FROM ledger.event_positions AS p
+        JOIN ledger.events AS e ON e.id = p.id
+        WHERE p.position > v_from AND p.position <= v_through
+    ) AS n;
+    PERFORM ledger.advance_subscription('ledger_totals', v_through);
+    RETURN v_through - v_from;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.ledger_totals_catch_up(integer) IS
+'Adds the events after the ledger_totals checkpoint (at most max_count) to ledger.ledger_totals (internal).';
 -- functions/read/load_account.sql
 -- ledger.load_account(account_id): the account's current state computed from its latest
 -- snapshot and the events after it (at most snapshot_interval - 1 of them when the snapshots
@@ -4451,6 +4881,24 @@ $function$;
 
 COMMENT ON FUNCTION ledger.load_account(uuid) IS
 'Current state of an account from its latest snapshot plus the later events: one row, or none.';
+-- functions/read/metadata_uuid.sql
+-- ledger.metadata_uuid(metadata, key): the uuid stored under `key` in an event's metadata, or
+-- NULL when there is none or it is not a uuid (metadata written before the transfer keys were
+-- reserved may hold anything there). Internal. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.metadata_uuid(p_metadata jsonb, p_key text)
+RETURNS uuid
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+    SELECT CASE
+        WHEN (p_metadata ->> p_key) ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
+            THEN (p_metadata ->> p_key)::uuid
+    END;
+$function$;
+
+COMMENT ON FUNCTION ledger.metadata_uuid(jsonb, text) IS
+'The uuid under a key of an event''s metadata, or NULL when absent or not a uuid (internal).';
 -- functions/read/read_all.sql
 -- ledger.read_all(after_position, max_count): the events of every account in global position
 -- order, for consumers that follow the whole store: at most max_count events with a position
@@ -4587,6 +5035,46 @@ $function$;
 
 COMMENT ON FUNCTION ledger.stats() IS
 'Counts of accounts, events and snapshots, and the snapshot interval.';
+-- functions/read/totals.sql
+-- ledger.totals(): the whole ledger in one row: as_of_position (every event up to this global
+-- position is counted), accounts, events, deposited and withdrawn (sums of the amounts) and
+-- balance (their difference: the sum of every account's balance). Reads one row, whatever the
+-- size of the ledger: the totals are kept in ledger.ledger_totals from the events after its
+-- checkpoint. On the primary, when its transaction has written nothing yet, it first brings them
+-- up to date (positions for new events, then at most 100,000 events counted; a larger backlog
+-- is finished by the next calls). On a standby, or when another session is updating them, it
+-- answers as of the last update: as_of_position says how far that is.
+--
+-- A ledger_reader can only make the totals current. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.totals()
+RETURNS TABLE (
+    as_of_position bigint,
+    accounts bigint,
+    events bigint,
+    deposited numeric,
+    withdrawn numeric,
+    balance numeric
+)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL AND NOT pg_catalog.pg_is_in_recovery()
+        AND NOT pg_catalog.current_setting('transaction_read_only')::boolean THEN
+        PERFORM ledger.assign_positions(100000);
+        PERFORM ledger.ledger_totals_catch_up(100000);
+    END IF;
+    RETURN QUERY
+        SELECT s.position, t.account_count, t.event_count, t.deposited, t.withdrawn, t.deposited - t.withdrawn
+        FROM ledger.ledger_totals AS t
+        CROSS JOIN ledger.subscriptions AS s
+        WHERE s.name = 'ledger_totals';
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.totals() IS
+'The whole ledger in one row (accounts, events, deposited, withdrawn, balance) as of a global position; never scans the store.';
 -- functions/replaced/advance_subscription_transaction.sql
 -- ledger.advance_subscription(name, transaction_id, id, events): replaced by
 -- ledger.advance_subscription(name, position) (0009: checkpoints are positions, and the count of
@@ -5253,8 +5741,11 @@ COMMENT ON FUNCTION ledger.check_amount(numeric, text) IS
 'The amount rule (> 0, at most 2 decimal places, at most 10^15); returns the amount or raises LG005 naming the field.';
 -- functions/write/check_metadata.sql
 -- ledger.check_metadata(metadata, field): the rule for event metadata, shared by
--- ledger.parse_event and the commands: a JSON object of at most 64 KiB as text; NULL becomes
--- {}. Returns it. Raises LG005 naming `field` and why.
+-- ledger.parse_event and the commands: a JSON object of at most 64 KiB as text, nested at most
+-- 32 levels deep (deeper JSON is a denial of service for clients whose parsers recurse: Python's
+-- stops near 1,000 levels), without the keys transfer_id and counterparty, which only
+-- ledger.transfer writes (so a history can trust them). NULL becomes {}. Returns it.
+-- Raises LG005 naming `field` and why.
 CREATE OR REPLACE FUNCTION ledger.check_metadata(p_metadata jsonb, p_field text)
 RETURNS jsonb
 LANGUAGE plpgsql
@@ -5262,7 +5753,7 @@ IMMUTABLE
 PARALLEL SAFE
 AS $function$
 BEGIN
-    IF p_metadata IS NULL OR p_metadata = 'null'::jsonb THEN
+    IF p_metadata IS NULL OR p_metadata = 'null'::jsonb OR p_metadata = '{}'::jsonb THEN
         RETURN '{}'::jsonb;
     END IF;
     IF pg_catalog.jsonb_typeof(p_metadata) <> 'object' THEN
@@ -5276,12 +5767,24 @@ BEGIN
             MESSAGE = pg_catalog.format('%s must be at most 65536 bytes as JSON text, got %s',
                 p_field, pg_catalog.octet_length(p_metadata::text));
     END IF;
+    -- Level 0 is the object itself; a value at level 33 means 33 nested objects or arrays.
+    IF pg_catalog.jsonb_path_exists(p_metadata, 'strict $.**{33}') THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('%s must not be nested more than 32 levels deep', p_field);
+    END IF;
+    IF p_metadata ?| '{transfer_id,counterparty}'::text[] THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('%s must not hold the keys transfer_id or counterparty', p_field),
+            HINT = 'ledger.transfer writes them on its two events; a history shows them as the transfer''s.';
+    END IF;
     RETURN p_metadata;
 END;
 $function$;
 
 COMMENT ON FUNCTION ledger.check_metadata(jsonb, text) IS
-'The metadata rule (a JSON object of at most 64 KiB; NULL is {}); returns it or raises LG005 naming the field.';
+'The metadata rule (a JSON object of at most 64 KiB, nested at most 32 deep, without the keys transfer_id and counterparty; NULL is {}); returns it or raises LG005 naming the field.';
 -- functions/write/check_occurred_at.sql
 -- ledger.check_occurred_at(occurred_at, field): the rule for a given business time, shared by
 -- ledger.parse_event and the commands: finite and not before 1900-01-01 00:00 UTC (every client
@@ -5924,16 +6427,15 @@ BEGIN
     END IF;
     v_payload := pg_catalog.jsonb_build_object(
         'amount', ledger.check_amount(p_amount, 'events[0].payload.amount')::text);
+    -- The user's metadata is checked by new_event; the transfer's own keys are added after it,
+    -- since ledger.check_metadata reserves them for exactly this.
     v_out := ledger.new_event(
-        'MoneyWithdrawn', v_payload, p_occurred_at,
-        ledger.derived_event_id(v_transfer, 'withdrawal'),
-        ledger.check_metadata(p_metadata, 'events[0].metadata')
-        || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_to));
+        'MoneyWithdrawn', v_payload, p_occurred_at, ledger.derived_event_id(v_transfer, 'withdrawal'), p_metadata);
+    v_out.metadata := v_out.metadata || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_to);
     v_in := ledger.new_event(
         'MoneyDeposited', v_payload || '{"reference": null}'::jsonb, p_occurred_at,
-        ledger.derived_event_id(v_transfer, 'deposit'),
-        ledger.check_metadata(p_metadata, 'events[0].metadata')
-        || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_from));
+        ledger.derived_event_id(v_transfer, 'deposit'), p_metadata);
+    v_in.metadata := v_in.metadata || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_from);
     IF p_from < p_to THEN
         from_version := ledger.append_events(p_from, NULL, ARRAY[v_out]);
         to_version := ledger.append_events(p_to, NULL, ARRAY[v_in]);
@@ -6064,6 +6566,9 @@ DECLARE
         ledger.verify(),
         ledger.verify_batch(uuid, integer),
         ledger.stats(),
+        ledger.accounts_list(uuid, integer),
+        ledger.find_accounts(text, uuid, integer),
+        ledger.totals(),
         ledger.account_apply(ledger.account, ledger.events),
         ledger.account_fold(ledger.events),
         ledger.upcast(ledger.events),

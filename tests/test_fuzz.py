@@ -706,6 +706,9 @@ SQL_FUNCTIONS: tuple[SqlFunction, ...] = (
     SqlFunction("verify_batch", ("account", "integer"), 2, lg(5)),
     SqlFunction("verify", (), 0),
     SqlFunction("stats", (), 0),
+    SqlFunction("accounts_list", ("account", "integer"), 0, lg(5)),
+    SqlFunction("find_accounts", ("owner_name", "account", "integer"), 1, lg(5)),
+    SqlFunction("totals", (), 0),
     SqlFunction("read_all", ("position", "integer"), 0, lg(5)),
     SqlFunction("read_all_status", (), 0),
     SqlFunction("assign_positions", ("integer",), 0, lg(5)),
@@ -1373,6 +1376,11 @@ CLIENT_METHODS: tuple[ClientMethod, ...] = (
     ClientMethod("verify", "verify"),
     ClientMethod("verify_batch", "verify_batch", (("after", "uuid?"), ("max_count", "integer"))),
     ClientMethod("stats", "stats"),
+    ClientMethod("accounts", "accounts_list", (), (("after", "uuid?"), ("limit", "integer"))),
+    ClientMethod(
+        "find_accounts", "find_accounts", (("owner_prefix", "str"),), (("after", "uuid?"), ("limit", "integer"))
+    ),
+    ClientMethod("totals", "totals"),
     ClientMethod("state_at", "account_state_at", (("account_id", "uuid"), ("at", "time"))),
     ClientMethod("state_at_version", "account_state_at_version", (("account_id", "uuid"), ("version", "bigint"))),
     ClientMethod("history", "account_history", (("account_id", "uuid"), ("start", "time?"), ("end", "time?"))),

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -69,13 +68,18 @@ def recorded(row: Sequence[Any]) -> RecordedEvent:
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One event of ledger.account_history with the balance right after it."""
+    """One event of ledger.account_history with the balance right after it; a deposit's payer
+    reference; a transfer's other account and id."""
 
     sequence_number: int
     event_type: str
     occurred_at: datetime
     amount: Decimal | None
     balance: Decimal
+    reference: str | None = None
+    counterparty: UUID | None = None
+    transfer_id: UUID | None = None
+    event_id: UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,18 @@ class LedgerStats:
 
 
 @dataclass(frozen=True, slots=True)
+class Totals:
+    """A row of ledger.totals(): the whole ledger as of a global position."""
+
+    as_of_position: int
+    accounts: int
+    events: int
+    deposited: Decimal
+    withdrawn: Decimal
+    balance: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Mismatch:
     """An account whose replay differs from its projection row (a row of ledger.verify())."""
 
@@ -107,9 +123,23 @@ class Mismatch:
     replayed: AccountState | None
 
 
+#: The key under which read_json keeps JSON text too deeply nested for Python's parser.
+UNPARSED_JSON = "pgledger.unparsed_json"
+
+
+def read_json(text: str | bytes) -> Any:
+    """JSON as the client reads it: numbers with a fraction as Decimal, never float. A document
+    nested deeper than Python's parser can go (events stored before the ledger capped metadata
+    at 32 levels) comes back as {UNPARSED_JSON: its text} instead of breaking every read."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        return {UNPARSED_JSON: text if isinstance(text, str) else text.decode("utf-8")}
+
+
 def configure(connection: psycopg.Connection[Any]) -> None:
-    """Make the connection read JSON numbers as Decimal, never float."""
-    set_json_loads(partial(json.loads, parse_float=Decimal), connection)
+    """Make the connection read JSON with read_json."""
+    set_json_loads(read_json, connection)
 
 
 class Ledger:
@@ -335,6 +365,29 @@ class Ledger:
         )
         return row
 
+    def accounts(self, *, after: UUID | None = None, limit: int = 100) -> list[AccountState]:
+        """A page of accounts (current state) in id order after the id `after` (None: the first)."""
+        return self._typed(
+            AccountState,
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.accounts_list(%s::uuid, %s::integer)",
+            (_uuid("after", after, optional=True), _int("limit", limit)),
+        )
+
+    def find_accounts(self, owner_prefix: str, *, after: UUID | None = None, limit: int = 100) -> list[AccountState]:
+        """Accounts whose owner name starts with `owner_prefix` (any case), a page at a time."""
+        return self._typed(
+            AccountState,
+            f"SELECT {_ACCOUNT_COLUMNS} FROM ledger.find_accounts(%s::text, %s::uuid, %s::integer)",
+            (_str("owner_prefix", owner_prefix), _uuid("after", after, optional=True), _int("limit", limit)),
+        )
+
+    def totals(self) -> Totals:
+        """The whole ledger in one row (accounts, events, deposited, withdrawn, balance)."""
+        (row,) = self._typed(
+            Totals, "SELECT as_of_position, accounts, events, deposited, withdrawn, balance FROM ledger.totals()", ()
+        )
+        return row
+
     def load(self, account_id: UUID) -> AccountState | None:
         """The account's current state from its latest snapshot and the events after it."""
         return self._one_state(
@@ -364,8 +417,8 @@ class Ledger:
         check_time("end", end)
         return self._typed(
             HistoryEntry,
-            "SELECT sequence_number, event_type, occurred_at, amount, balance"
-            " FROM ledger.account_history(%s::uuid, %s::timestamptz, %s::timestamptz)",
+            "SELECT sequence_number, event_type, occurred_at, amount, balance, reference, counterparty, transfer_id,"
+            " event_id FROM ledger.account_history(%s::uuid, %s::timestamptz, %s::timestamptz)",
             (_uuid("account_id", account_id), start, end),
         )
 
@@ -526,6 +579,7 @@ __all__ = [
     "Ledger",
     "LedgerStats",
     "Mismatch",
+    "Totals",
     "configure",
     "recorded",
 ]

@@ -1,7 +1,9 @@
 -- ledger.account_history(account_id, from, to): the account's events with occurred_at in
 -- [from, to] (NULL: unbounded), in sequence order, each with the balance right after it. The
 -- state before `from` comes from the latest snapshot before it plus the events in between.
--- amount is NULL for AccountOpened. Raises LG005 when from is later than to.
+-- amount is NULL for AccountOpened; reference is a deposit's payer reference; counterparty and
+-- transfer_id are set on the two events of a ledger.transfer (the other account, the transfer's
+-- id). Raises LG005 when from is later than to.
 CREATE OR REPLACE FUNCTION ledger.account_history(
     p_account_id uuid,
     p_from timestamptz DEFAULT NULL,
@@ -12,7 +14,11 @@ RETURNS TABLE (
     event_type text,
     occurred_at timestamptz,
     amount numeric,
-    balance numeric
+    balance numeric,
+    reference text,
+    counterparty uuid,
+    transfer_id uuid,
+    event_id uuid
 )
 LANGUAGE plpgsql
 STABLE
@@ -52,6 +58,10 @@ BEGIN
         occurred_at := v_event.occurred_at;
         amount := CASE WHEN v_event.event_type = 'AccountOpened' THEN NULL ELSE pg_catalog.abs(v_state.balance - v_before) END;
         balance := v_state.balance;
+        reference := ledger.upcast_payload(v_event.event_type, v_event.event_version, v_event.payload) ->> 'reference';
+        counterparty := ledger.metadata_uuid(v_event.metadata, 'counterparty');
+        transfer_id := ledger.metadata_uuid(v_event.metadata, 'transfer_id');
+        event_id := v_event.event_id;
         RETURN NEXT;
     END LOOP;
 END;

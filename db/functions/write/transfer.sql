@@ -39,16 +39,15 @@ BEGIN
     END IF;
     v_payload := pg_catalog.jsonb_build_object(
         'amount', ledger.check_amount(p_amount, 'events[0].payload.amount')::text);
+    -- The user's metadata is checked by new_event; the transfer's own keys are added after it,
+    -- since ledger.check_metadata reserves them for exactly this.
     v_out := ledger.new_event(
-        'MoneyWithdrawn', v_payload, p_occurred_at,
-        ledger.derived_event_id(v_transfer, 'withdrawal'),
-        ledger.check_metadata(p_metadata, 'events[0].metadata')
-        || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_to));
+        'MoneyWithdrawn', v_payload, p_occurred_at, ledger.derived_event_id(v_transfer, 'withdrawal'), p_metadata);
+    v_out.metadata := v_out.metadata || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_to);
     v_in := ledger.new_event(
         'MoneyDeposited', v_payload || '{"reference": null}'::jsonb, p_occurred_at,
-        ledger.derived_event_id(v_transfer, 'deposit'),
-        ledger.check_metadata(p_metadata, 'events[0].metadata')
-        || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_from));
+        ledger.derived_event_id(v_transfer, 'deposit'), p_metadata);
+    v_in.metadata := v_in.metadata || pg_catalog.jsonb_build_object('transfer_id', v_transfer, 'counterparty', p_from);
     IF p_from < p_to THEN
         from_version := ledger.append_events(p_from, NULL, ARRAY[v_out]);
         to_version := ledger.append_events(p_to, NULL, ARRAY[v_in]);
