@@ -126,7 +126,7 @@ END;
 $lock$;
 DO $install$
 BEGIN
-    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009', '0010')) THEN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009', '0010', '0011')) THEN
         RAISE EXCEPTION USING ERRCODE = 'LG011',
             MESSAGE = 'the database has migrations this install script does not know: it is newer';
     END IF;
@@ -859,6 +859,217 @@ DROP FUNCTION IF EXISTS ledger.account_history(uuid, timestamptz, timestamptz);
 INSERT INTO ledger.schema_migrations (version, name, checksum)
 VALUES ('0010', 'account_reads', 'daf29eabdeaf9c57c68debd5c5d9b6878f84fad6d831b370bbc7db0c1802b2bb');
 \endif
+-- migrations/0011_integrity.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0011'
+               AND checksum <> ALL (ARRAY['7813c152492c74f61746de54155f92096aa3bc432a7f69ecbce9a58074df6983'])) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LG011',
+            MESSAGE = 'migration 0011_integrity.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0011') AS pgledger_apply_0011 \gset
+\if :pgledger_apply_0011
+-- 0011_integrity: tamper evidence that even the owner cannot defeat silently.
+--
+-- 1. A per-account hash chain. Each event carries hash = SHA-256(previous event's hash of its
+--    account || the event's canonical text) (empty previous hash for the account's first event),
+--    computed by the append path; the projection row keeps its account's last hash. A row that
+--    is changed, removed or reordered breaks the chain at that row (ledger.verify_chain).
+-- 2. A ledger-wide Merkle tree over the events in global-position order, as in Certificate
+--    Transparency (RFC 9162): leaf = SHA-256(0x00 || event hash), node = SHA-256(0x01 || left ||
+--    right). The positioner extends it as it gives positions; ledger.digest() returns (position,
+--    root hash) at any time from a few stored hashes; ledger.verify_digest proves that today's
+--    history still extends a digest taken earlier; inclusion and consistency proofs can be
+--    checked with no database (pgledger.proof).
+--
+-- The functions defining the hashed bytes are part of the format: they live here, not in
+-- db/functions, so that they can never change under stored hashes. A new format would be a new
+-- function and a new migration.
+--
+-- Events stored before this migration get their hashes here: this is the one time rows of
+-- ledger.events are rewritten (the immutability trigger is disabled for that UPDATE only, in the
+-- migration's transaction); their content does not change. The table doubles in size until the
+-- next VACUUM.
+
+-- The canonical text of an event (format v1): ten lines, in this order, joined by a line feed:
+-- the format name, event_id, aggregate_id, sequence_number, event_type, event_version, payload
+-- and metadata as PostgreSQL prints jsonb, occurred_at and recorded_at as microseconds since
+-- 1970-01-01 UTC. No field can hold a line feed (jsonb escapes it in strings), so the text is
+-- unambiguous and a verifier can split it back into the event.
+CREATE FUNCTION ledger.event_canonical(p_event ledger.events)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+    SELECT pg_catalog.concat_ws(
+        E'\n',
+        'pgledger-event-v1',
+        p_event.event_id::text,
+        p_event.aggregate_id::text,
+        p_event.sequence_number::text,
+        p_event.event_type::text,
+        p_event.event_version::text,
+        p_event.payload::text,
+        p_event.metadata::text,
+        (pg_catalog.extract('epoch', p_event.occurred_at) OPERATOR(pg_catalog.*) 1000000)::bigint::text,
+        (pg_catalog.extract('epoch', p_event.recorded_at) OPERATOR(pg_catalog.*) 1000000)::bigint::text
+    );
+$function$;
+
+COMMENT ON FUNCTION ledger.event_canonical(ledger.events) IS
+'The canonical text of an event (format v1) that its hash covers. Part of the format: never changed.';
+
+-- An event's chain hash: SHA-256(previous hash || canonical text in UTF-8).
+CREATE FUNCTION ledger.event_hash(p_previous bytea, p_event ledger.events)
+RETURNS bytea
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+    SELECT pg_catalog.sha256(
+        coalesce(p_previous, '\x'::bytea) OPERATOR(pg_catalog.||)
+        pg_catalog.convert_to(ledger.event_canonical(p_event), 'UTF8')
+    );
+$function$;
+
+COMMENT ON FUNCTION ledger.event_hash(bytea, ledger.events) IS
+'An event''s chain hash: SHA-256(previous event''s hash in its account || canonical text). Part of the format.';
+
+-- RFC 9162's leaf and interior node hashes.
+CREATE FUNCTION ledger.merkle_leaf(p_event_hash bytea)
+RETURNS bytea
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+    SELECT pg_catalog.sha256('\x00'::bytea OPERATOR(pg_catalog.||) p_event_hash);
+$function$;
+
+COMMENT ON FUNCTION ledger.merkle_leaf(bytea) IS 'RFC 9162 leaf hash: SHA-256(0x00 || event hash). Part of the format.';
+
+CREATE FUNCTION ledger.merkle_node(p_left bytea, p_right bytea)
+RETURNS bytea
+LANGUAGE sql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+    SELECT pg_catalog.sha256('\x01'::bytea OPERATOR(pg_catalog.||) p_left OPERATOR(pg_catalog.||) p_right);
+$function$;
+
+COMMENT ON FUNCTION ledger.merkle_node(bytea, bytea) IS
+'RFC 9162 interior node hash: SHA-256(0x01 || left || right). Part of the format.';
+
+ALTER TABLE ledger.events ADD COLUMN hash bytea;
+ALTER TABLE ledger.accounts ADD COLUMN last_hash bytea;
+
+COMMENT ON COLUMN ledger.events.hash IS
+'Chain hash: SHA-256(hash of the account''s previous event || ledger.event_canonical(event)).';
+COMMENT ON COLUMN ledger.accounts.last_hash IS 'The hash of the account''s last event (the head of its chain).';
+
+-- Hashes of the events stored so far, account by account in sequence order.
+ALTER TABLE ledger.events DISABLE TRIGGER events_refuse_update_delete;
+
+DO $backfill$
+DECLARE
+    v_event ledger.events;
+    v_account uuid;
+    v_previous bytea;
+    v_ids bigint[] := '{}';
+    v_hashes bytea[] := '{}';
+BEGIN
+    FOR v_event IN SELECT e.* FROM ledger.events AS e ORDER BY e.aggregate_id, e.sequence_number LOOP
+        IF v_event.aggregate_id IS DISTINCT FROM v_account THEN
+            v_account := v_event.aggregate_id;
+            v_previous := NULL;
+        END IF;
+        v_previous := ledger.event_hash(v_previous, v_event);
+        v_ids := v_ids || v_event.id;
+        v_hashes := v_hashes || v_previous;
+        IF pg_catalog.cardinality(v_ids) >= 10000 THEN
+            UPDATE ledger.events AS e SET hash = h.hash
+            FROM ROWS FROM (pg_catalog.unnest(v_ids), pg_catalog.unnest(v_hashes)) AS h (id, hash) WHERE e.id = h.id;
+            v_ids := '{}';
+            v_hashes := '{}';
+        END IF;
+    END LOOP;
+    UPDATE ledger.events AS e SET hash = h.hash
+    FROM ROWS FROM (pg_catalog.unnest(v_ids), pg_catalog.unnest(v_hashes)) AS h (id, hash) WHERE e.id = h.id;
+END;
+$backfill$;
+
+ALTER TABLE ledger.events ENABLE ALWAYS TRIGGER events_refuse_update_delete;
+
+UPDATE ledger.accounts AS a
+SET last_hash = e.hash
+FROM ledger.events AS e
+WHERE e.aggregate_id = a.account_id AND e.sequence_number = a.version;
+
+ALTER TABLE ledger.events ALTER COLUMN hash SET NOT NULL;
+ALTER TABLE ledger.accounts ALTER COLUMN last_hash SET NOT NULL;
+
+-- The Merkle tree. merkle_nodes holds every interior node of a complete (perfect) subtree:
+-- (level, index) covers leaves [index * 2^level, (index + 1) * 2^level) (leaf n is the event at
+-- position n + 1); levels from 1 (leaves are computed from the events). The positioner's
+-- merkle_frontier holds, for each level, the root of the complete subtree not yet paired (the
+-- binary digits of the tree size): digest() folds them into the root.
+CREATE TABLE ledger.merkle_nodes (
+    level smallint NOT NULL,
+    index bigint NOT NULL,
+    hash bytea NOT NULL,
+    CONSTRAINT merkle_nodes_pkey PRIMARY KEY (level, index),
+    CONSTRAINT merkle_nodes_level_check CHECK (level BETWEEN 1 AND 62 AND index >= 0)
+);
+
+COMMENT ON TABLE ledger.merkle_nodes IS
+'Interior nodes of the complete subtrees of the ledger''s Merkle tree (RFC 9162) over events in position order.';
+
+ALTER TABLE ledger.positioner ADD COLUMN merkle_frontier bytea[] NOT NULL DEFAULT '{}';
+
+COMMENT ON COLUMN ledger.positioner.merkle_frontier IS
+'Element k (from 1): the root of the unpaired complete subtree of 2^(k-1) leaves, or NULL.';
+
+-- The tree over the positions given so far.
+DO $tree$
+DECLARE
+    v_frontier bytea[] := '{}';
+    v_hash bytea;
+    v_level integer;
+    v_index bigint;
+    v_leaf bigint := 0;
+BEGIN
+    FOR v_hash IN
+        SELECT ledger.merkle_leaf(e.hash)
+        FROM ledger.event_positions AS p
+        JOIN ledger.events AS e ON e.id = p.id
+        ORDER BY p.position
+    LOOP
+        v_level := 0;
+        v_index := v_leaf;
+        WHILE v_index % 2 = 1 LOOP
+            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
+            v_frontier[v_level + 1] := NULL;
+            v_level := v_level + 1;
+            v_index := v_index / 2;
+            INSERT INTO ledger.merkle_nodes (level, index, hash) VALUES (v_level, v_index, v_hash);
+        END LOOP;
+        v_frontier[v_level + 1] := v_hash;
+        v_leaf := v_leaf + 1;
+    END LOOP;
+    UPDATE ledger.positioner SET merkle_frontier = v_frontier;
+END;
+$tree$;
+
+-- Functions whose result changes: verify() and verify_batch() report a damaged account as a row
+-- with its error and go on to the next (db/functions creates them again).
+DROP FUNCTION IF EXISTS ledger.verify();
+DROP FUNCTION IF EXISTS ledger.verify_batch(uuid, integer);
+DROP FUNCTION IF EXISTS ledger.store_projection(ledger.account, bigint);
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0011', 'integrity', '7813c152492c74f61746de54155f92096aa3bc432a7f69ecbce9a58074df6983');
+\endif
 SET LOCAL check_function_bodies = off;
 -- functions/admin/rebuild_snapshots.sql
 -- ledger.rebuild_snapshots(account_id): recomputes the snapshots of one account (or of every
@@ -1361,53 +1572,427 @@ AS $function$
             p_event.id, p_event.event_id, p_event.aggregate_id, p_event.sequence_number, p_event.event_type,
             ledger.current_event_version(p_event.event_type),
             ledger.upcast_payload(p_event.event_type, p_event.event_version, p_event.payload),
-            p_event.metadata, p_event.occurred_at, p_event.recorded_at, p_event.transaction_id
+            p_event.metadata, p_event.occurred_at, p_event.recorded_at, p_event.transaction_id, p_event.hash
         )::ledger.events
     END;
 $function$;
 
 COMMENT ON FUNCTION ledger.upcast(ledger.events) IS
 'A stored event in the current version of its type (payload upcast); stored rows are never rewritten.';
--- functions/integrity/verify.sql
--- ledger.verify(): replays every account from its full history and compares the result with
--- the projection. Returns one row per account whose replay differs from its projection row
--- (or that has events but no projection row, or a projection row but no events); no rows
--- means the projection equals the replay. Raises nothing on a stored history.
-CREATE OR REPLACE FUNCTION ledger.verify()
-RETURNS TABLE (account_id uuid, projection ledger.account, replayed ledger.account)
-LANGUAGE sql
+-- functions/integrity/chain_check.sql
+-- ledger.chain_check(): every stored event, account by account in sequence order, with its
+-- stored hash and the hash recomputed from its content: `local` on the stored hash of its
+-- predecessor (differs exactly at a row whose content, or whose hash, was changed) and `chained`
+-- along the account's recomputed chain (what the hash would be had nothing been changed since
+-- the account's first event); `follows` is the sequence number before it in the table (a gap
+-- means an event was removed). One pass over the store. Internal: the shared work of
+-- ledger.verify_chain and ledger.verify_digest. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.chain_check()
+RETURNS TABLE (
+    id bigint,
+    aggregate_id uuid,
+    sequence_number bigint,
+    follows bigint,
+    stored bytea,
+    local bytea,
+    chained bytea
+)
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_event ledger.events;
+    v_account uuid;
+    v_stored_previous bytea;
+    v_chained_previous bytea;
+BEGIN
+    FOR v_event IN SELECT e.* FROM ledger.events AS e ORDER BY e.aggregate_id, e.sequence_number LOOP
+        IF v_event.aggregate_id IS DISTINCT FROM v_account THEN
+            v_account := v_event.aggregate_id;
+            v_stored_previous := NULL;
+            v_chained_previous := NULL;
+            follows := 0;
+        END IF;
+        id := v_event.id;
+        aggregate_id := v_event.aggregate_id;
+        sequence_number := v_event.sequence_number;
+        stored := v_event.hash;
+        local := ledger.event_hash(v_stored_previous, v_event);
+        chained := ledger.event_hash(v_chained_previous, v_event);
+        RETURN NEXT;
+        follows := v_event.sequence_number;
+        v_stored_previous := v_event.hash;
+        v_chained_previous := chained;
+    END LOOP;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.chain_check() IS
+'Every event with its stored hash and the hashes recomputed from its content (internal; one pass over the store).';
+-- functions/integrity/consistency_proof.sql
+-- ledger.consistency_proof(old_size, new_size): the proof that the ledger's Merkle tree of
+-- new_size events (default: every positioned event) extends the tree of old_size events, i.e.
+-- that nothing up to position old_size changed, as one JSON object a verifier with no database
+-- checks (pgledger.proof.verify_consistency, or any RFC 9162 implementation): format, old_size,
+-- new_size, old_root, new_root and the path (hex hashes). Keep the old digest (old_size,
+-- old_root) outside the database; compare old_root with it. Raises LG005 unless
+-- 1 <= old_size <= new_size <= the positions given.
+CREATE OR REPLACE FUNCTION ledger.consistency_proof(p_old_size bigint, p_new_size bigint DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT coalesce(a.account_id, r.aggregate_id),
-           CASE WHEN a.account_id IS NOT NULL THEN
-               ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at,
-                   a.last_event_at)::ledger.account
-           END,
-           r.state
-    FROM ledger.accounts AS a
-    FULL JOIN (
-        SELECT e.aggregate_id, ledger.account_fold(e ORDER BY e.sequence_number) AS state
-        FROM ledger.events AS e
-        GROUP BY e.aggregate_id
-    ) AS r ON r.aggregate_id = a.account_id
-    WHERE r.aggregate_id IS NULL
-       OR a.account_id IS NULL
-       OR ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
-          IS DISTINCT FROM r.state;
+DECLARE
+    v_last bigint;
+    v_new bigint;
+    v_path bytea[] := '{}';
+    v_m bigint := p_old_size;
+    v_start bigint := 0;
+    v_end bigint;
+    v_whole boolean := TRUE;
+    v_split bigint;
+BEGIN
+    SELECT p.last_position INTO v_last FROM ledger.positioner AS p;
+    v_new := coalesce(p_new_size, v_last);
+    IF p_old_size IS NULL OR p_old_size < 1 OR p_old_size > v_new OR v_new > v_last THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('a consistency proof needs 1 <= old_size <= new_size <= %s, got %s and %s',
+                v_last, coalesce(p_old_size::text, 'NULL'), v_new);
+    END IF;
+    -- RFC 9162 2.1.4.1, SUBPROOF(m, D[start:end], whole), from the root down.
+    v_end := v_new;
+    WHILE v_m < v_end - v_start LOOP
+        v_split := 1;
+        WHILE v_split * 2 < v_end - v_start LOOP
+            v_split := v_split * 2;
+        END LOOP;
+        IF v_m <= v_split THEN
+            v_path := ledger.merkle_range(v_start + v_split, v_end) || v_path;
+            v_end := v_start + v_split;
+        ELSE
+            v_path := ledger.merkle_range(v_start, v_start + v_split) || v_path;
+            v_m := v_m - v_split;
+            v_start := v_start + v_split;
+            v_whole := FALSE;
+        END IF;
+    END LOOP;
+    IF NOT v_whole THEN
+        v_path := ledger.merkle_range(v_start, v_end) || v_path;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object(
+        'format', 'pgledger-consistency-v1',
+        'old_size', p_old_size,
+        'new_size', v_new,
+        'old_root', pg_catalog.encode(ledger.merkle_range(0, p_old_size), 'hex'),
+        'new_root', pg_catalog.encode(ledger.merkle_range(0, v_new), 'hex'),
+        'path', (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.encode(h, 'hex') ORDER BY o), '[]'::jsonb)
+                 FROM pg_catalog.unnest(v_path) WITH ORDINALITY AS u (h, o)));
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.consistency_proof(bigint, bigint) IS
+'Proof (JSON) that the Merkle tree of new_size events extends the tree of old_size events: checkable with no database. Raises LG005.';
+-- functions/integrity/digest.sql
+-- ledger.digest(): the ledger's digest now: (position, root), the Merkle tree hash (RFC 9162)
+-- of every event up to that global position. Cheap at any time (a fold of at most 63 stored
+-- hashes). Keep digests outside the database (print them, mail them, commit them elsewhere):
+-- ledger.verify_digest(position, root) later proves that the history still extends them, and
+-- pgledger.proof checks inclusion and consistency proofs with no database. On the primary, when
+-- its transaction has written nothing yet, it first gives positions to newly committed events.
+-- The root of an empty ledger is SHA-256 of nothing, as in RFC 9162. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.digest()
+RETURNS TABLE ("position" bigint, root bytea)  -- noqa: RF06
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_frontier bytea[];
+    v_root bytea;
+BEGIN
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM ledger.assign_positions(100000);
+    END IF;
+    SELECT p.last_position, p.merkle_frontier INTO position, v_frontier FROM ledger.positioner AS p;
+    FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
+        IF v_frontier[v_level] IS NOT NULL THEN
+            v_root := CASE WHEN v_root IS NULL THEN v_frontier[v_level]
+                           ELSE ledger.merkle_node(v_frontier[v_level], v_root) END;
+        END IF;
+    END LOOP;
+    root := coalesce(v_root, pg_catalog.sha256('\x'::bytea));
+    RETURN NEXT;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.digest() IS
+'The ledger''s digest: (position, root) of the Merkle tree (RFC 9162) over every event up to that position.';
+-- functions/integrity/inclusion_proof.sql
+-- ledger.inclusion_proof(position, tree_size): the proof that the event at `position` is in the
+-- ledger's Merkle tree of `tree_size` events (default: every positioned event), as one JSON
+-- object a verifier with no database checks (pgledger.proof.verify_inclusion, or any RFC 9162
+-- implementation): format, position, tree_size, root (hex), the event's canonical text and the
+-- previous hash of its account (hex; empty for its first event), the event hash, and the audit
+-- path (hex hashes, from the leaf up). The verifier recomputes the event hash from the text, the
+-- leaf, and the root. Raises LG005 when the position is not in 1..tree_size or tree_size is
+-- beyond the positions given.
+CREATE OR REPLACE FUNCTION ledger.inclusion_proof(p_position bigint, p_tree_size bigint DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_size bigint;
+    v_event ledger.events;
+    v_previous bytea;
+    v_path bytea[] := '{}';
+    v_start bigint := 0;
+    v_end bigint;
+    v_leaf bigint;
+    v_split bigint;
+BEGIN
+    SELECT coalesce(p_tree_size, p.last_position) INTO v_size FROM ledger.positioner AS p;
+    IF p_position IS NULL OR p_position < 1 OR p_position > v_size
+        OR v_size > (SELECT p.last_position FROM ledger.positioner AS p) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('no position %s in a tree of %s events (positions given: %s)',
+                coalesce(p_position::text, 'NULL'), v_size, (SELECT p.last_position FROM ledger.positioner AS p));
+    END IF;
+    v_leaf := p_position - 1;
+    SELECT e.* INTO STRICT v_event
+    FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id WHERE p.position = p_position;
+    SELECT b.hash INTO v_previous FROM ledger.events AS b
+    WHERE b.aggregate_id = v_event.aggregate_id AND b.sequence_number = v_event.sequence_number - 1;
+    -- RFC 9162 2.1.3.1, from the root down: the sibling of each half the leaf is in.
+    v_end := v_size;
+    WHILE v_end - v_start > 1 LOOP
+        v_split := 1;
+        WHILE v_split * 2 < v_end - v_start LOOP
+            v_split := v_split * 2;
+        END LOOP;
+        IF v_leaf < v_start + v_split THEN
+            v_path := ledger.merkle_range(v_start + v_split, v_end) || v_path;
+            v_end := v_start + v_split;
+        ELSE
+            v_path := ledger.merkle_range(v_start, v_start + v_split) || v_path;
+            v_start := v_start + v_split;
+        END IF;
+    END LOOP;
+    RETURN pg_catalog.jsonb_build_object(
+        'format', 'pgledger-inclusion-v1',
+        'position', p_position,
+        'tree_size', v_size,
+        'root', pg_catalog.encode(ledger.merkle_range(0, v_size), 'hex'),
+        'canonical', ledger.event_canonical(v_event),
+        'previous_hash', pg_catalog.encode(coalesce(v_previous, '\x'::bytea), 'hex'),
+        'event_hash', pg_catalog.encode(v_event.hash, 'hex'),
+        'audit_path', (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.encode(h, 'hex') ORDER BY o), '[]'::jsonb)
+                       FROM pg_catalog.unnest(v_path) WITH ORDINALITY AS u (h, o)));
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.inclusion_proof(bigint, bigint) IS
+'Proof (JSON) that the event at a position is in the Merkle tree of tree_size events: checkable with no database. Raises LG005.';
+-- functions/integrity/merkle_range.sql
+-- ledger.merkle_range(start, end): the Merkle tree hash (RFC 9162's MTH) of the leaves start ..
+-- end - 1 (leaf n is the event at position n + 1), from the stored nodes where the range is a
+-- complete aligned subtree, else from its two halves (the largest power of two below the size
+-- goes left). Internal: proofs and digests of earlier sizes are made of it. Raises LG005 on an
+-- empty range or one beyond the positions given.
+CREATE OR REPLACE FUNCTION ledger.merkle_range(p_start bigint, p_end bigint)
+RETURNS bytea
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_size bigint := p_end - p_start;
+    v_split bigint := 1;
+    v_level integer := 0;
+    v_hash bytea;
+BEGIN
+    IF p_start < 0 OR v_size < 1 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('a Merkle range needs 0 <= start < end, got %s .. %s', p_start, p_end);
+    END IF;
+    IF v_size = 1 THEN
+        SELECT ledger.merkle_leaf(e.hash) INTO v_hash
+        FROM ledger.event_positions AS p
+        JOIN ledger.events AS e ON e.id = p.id
+        WHERE p.position = p_start + 1;
+    ELSE
+        WHILE v_split * 2 < v_size LOOP
+            v_split := v_split * 2;
+            v_level := v_level + 1;
+        END LOOP;
+        IF v_split * 2 = v_size AND p_start % v_size = 0 THEN
+            SELECT n.hash INTO v_hash FROM ledger.merkle_nodes AS n
+            WHERE n.level = v_level + 1 AND n.index = p_start / v_size;
+        ELSE
+            v_hash := ledger.merkle_node(
+                ledger.merkle_range(p_start, p_start + v_split), ledger.merkle_range(p_start + v_split, p_end));
+        END IF;
+    END IF;
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('positions %s to %s are not all given yet', p_start + 1, p_end);
+    END IF;
+    RETURN v_hash;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.merkle_range(bigint, bigint) IS
+'RFC 9162 tree hash of the leaves start .. end - 1 (positions start + 1 .. end), from stored nodes (internal). Raises LG005.';
+-- functions/integrity/merkle_root_of.sql
+-- ledger.merkle_root_of(event_hashes): the Merkle tree hash (RFC 9162) of the given event hashes
+-- as leaves, in order, computed from them alone (nothing stored is used): SHA-256 of nothing for
+-- none. Internal: what verify_chain and verify_digest compare the stored tree and the digests
+-- with. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.merkle_root_of(p_event_hashes bytea[])
+RETURNS bytea
+LANGUAGE plpgsql
+IMMUTABLE
+AS $function$
+DECLARE
+    v_frontier bytea[] := '{}';
+    v_hash bytea;
+    v_level integer;
+    v_index bigint;
+    v_root bytea;
+BEGIN
+    FOR v_leaf IN 1 .. coalesce(pg_catalog.cardinality(p_event_hashes), 0) LOOP
+        v_hash := ledger.merkle_leaf(p_event_hashes[v_leaf]);
+        v_level := 0;
+        v_index := v_leaf - 1;
+        WHILE v_index % 2 = 1 LOOP
+            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
+            v_frontier[v_level + 1] := NULL;
+            v_level := v_level + 1;
+            v_index := v_index / 2;
+        END LOOP;
+        v_frontier[v_level + 1] := v_hash;
+    END LOOP;
+    FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
+        IF v_frontier[v_level] IS NOT NULL THEN
+            v_root := CASE WHEN v_root IS NULL THEN v_frontier[v_level]
+                           ELSE ledger.merkle_node(v_frontier[v_level], v_root) END;
+        END IF;
+    END LOOP;
+    RETURN coalesce(v_root, pg_catalog.sha256('\x'::bytea));
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.merkle_root_of(bytea[]) IS
+'RFC 9162 tree hash of the given event hashes as leaves, computed from them alone (internal).';
+-- functions/integrity/verify.sql
+-- ledger.verify(): replays every account with the strict fold and compares it with the
+-- projection. Returns the accounts that differ (no rows = every replay equals its projection):
+-- the projection row, the replayed state, and `error` when the account's history cannot be
+-- folded at all (a damaged history: the fold's SQLSTATE and message); every other account is
+-- still checked. Snapshots: ledger.verify_snapshots; tampering: ledger.verify_chain. Raises
+-- nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.verify()
+RETURNS TABLE (account_id uuid, projection ledger.account, replayed ledger.account, error text)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_differing uuid[];
+BEGIN
+    -- One set-based pass; if a history cannot be folded, account by account instead.
+    BEGIN
+        SELECT pg_catalog.array_agg(coalesce(a.account_id, r.aggregate_id))
+        INTO v_differing
+        FROM ledger.accounts AS a
+        FULL JOIN (
+            SELECT e.aggregate_id, ledger.account_fold(e ORDER BY e.sequence_number) AS state
+            FROM ledger.events AS e
+            GROUP BY e.aggregate_id
+        ) AS r ON r.aggregate_id = a.account_id
+        WHERE r.aggregate_id IS NULL
+           OR a.account_id IS NULL
+           OR ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
+              IS DISTINCT FROM r.state;
+    EXCEPTION
+        WHEN OTHERS THEN
+            v_differing := NULL;
+            RETURN QUERY
+                SELECT c.account_id, c.projection, c.replayed, c.error
+                FROM (
+                    SELECT a.account_id FROM ledger.accounts AS a
+                    UNION
+                    SELECT DISTINCT e.aggregate_id FROM ledger.events AS e
+                ) AS ids
+                CROSS JOIN LATERAL ledger.verify_account(ids.account_id) AS c
+                WHERE NOT c.equal
+                ORDER BY c.account_id;
+            RETURN;
+    END;
+    RETURN QUERY
+        SELECT c.account_id, c.projection, c.replayed, c.error
+        FROM pg_catalog.unnest(v_differing) AS d (id)
+        CROSS JOIN LATERAL ledger.verify_account(d.id) AS c
+        ORDER BY c.account_id;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.verify() IS
-'Replays every account and returns those whose replay differs from the projection; no rows = equivalent.';
+'Replays every account and returns those whose replay differs from the projection, or whose history cannot be folded (error); no rows = equivalent.';
+-- functions/integrity/verify_account.sql
+-- ledger.verify_account(account_id): one account's projection row, its state replayed with the
+-- strict fold, whether they are equal, and `error` (SQLSTATE: message) when its history cannot
+-- be folded. Internal: the per-account step of ledger.verify and ledger.verify_batch. Raises
+-- nothing.
+CREATE OR REPLACE FUNCTION ledger.verify_account(p_account_id uuid)
+RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account, error text)
+LANGUAGE plpgsql
+STABLE
+AS $function$
+BEGIN
+    account_id := p_account_id;
+    projection := (
+        SELECT ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
+        FROM ledger.accounts AS a WHERE a.account_id = p_account_id);
+    BEGIN
+        replayed := (
+            SELECT ledger.account_fold(e ORDER BY e.sequence_number)
+            FROM ledger.events AS e WHERE e.aggregate_id = p_account_id);
+    EXCEPTION
+        WHEN OTHERS THEN
+            replayed := NULL;
+            error := SQLSTATE || ': ' || SQLERRM;
+    END;
+    IF replayed.version IS NULL THEN
+        replayed := NULL;
+    END IF;
+    IF projection.version IS NULL THEN
+        projection := NULL;
+    END IF;
+    equal := error IS NULL AND projection IS NOT DISTINCT FROM replayed;
+    RETURN NEXT;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_account(uuid) IS
+'One account''s projection and replayed state, equal or not, and the fold''s error if its history cannot be folded (internal).';
 -- functions/integrity/verify_batch.sql
 -- ledger.verify_batch(after, max_count): ledger.verify one page at a time, for progress
 -- reporting. Takes the next `max_count` account ids after `after` (NULL: from the start) among
 -- the accounts of the projection and of the event store, and returns one row per account:
--- whether its full replay equals its projection row, and both states. Page on the last
+-- whether its full replay equals its projection row, both states, and the fold's error when its
+-- history cannot be folded (the account is reported, the page goes on). Page on the last
 -- account_id returned; an empty page means done. Raises LG005 unless max_count >= 1.
 CREATE OR REPLACE FUNCTION ledger.verify_batch(p_after uuid, p_max_count integer)
-RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account)
+RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account, error text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -1445,21 +2030,237 @@ BEGIN
         LIMIT p_max_count
     ),
     checked AS (
-        SELECT p.id,
-               (SELECT ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
-                FROM ledger.accounts AS a WHERE a.account_id = p.id) AS projection,
-               (SELECT ledger.account_fold(e ORDER BY e.sequence_number)
-                FROM ledger.events AS e WHERE e.aggregate_id = p.id) AS replayed
+        SELECT c.*
         FROM page AS p
+        CROSS JOIN LATERAL ledger.verify_account(p.id) AS c
     )
-    SELECT c.id, c.projection IS NOT DISTINCT FROM c.replayed, c.projection, c.replayed
+    SELECT c.account_id, c.equal, c.projection, c.replayed, c.error
     FROM checked AS c
-    ORDER BY c.id;
+    ORDER BY c.account_id;
 END;
 $function$;
 
 COMMENT ON FUNCTION ledger.verify_batch(uuid, integer) IS
-'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection. Raises LG005 on max_count < 1.';
+'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection (and the fold''s error, if any). Raises LG005 on max_count < 1.';
+-- functions/integrity/verify_chain.sql
+-- ledger.verify_chain(): checks that the history is the one that was written. One row per
+-- problem; no rows: intact. For each account, its first broken event (account_id,
+-- sequence_number, position): a row whose content no longer matches its hash (changed by any
+-- means: UPDATE with the triggers disabled, ALTER COLUMN ... USING, a restored file), a removed
+-- event (a gap in the sequence), or a projection row whose head (version, last hash) is not the
+-- end of the chain (the last event removed). For the whole ledger (account_id NULL): positions
+-- that are not exactly 1..N or point at a missing event, and a Merkle tree that does not match
+-- the stored hashes. What it cannot see alone: a history rewritten consistently, hashes and tree
+-- included; a digest kept outside the database catches that (ledger.verify_digest).
+-- A full pass over the store. A ledger_reader learns only whether and where the history was
+-- changed. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.verify_chain()
+RETURNS TABLE (account_id uuid, sequence_number bigint, "position" bigint, problem text)  -- noqa: RF06
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_last bigint;
+    v_count bigint;
+    v_max bigint;
+    v_frontier bytea[];
+    v_root bytea;
+    v_stored_root bytea;
+BEGIN
+    RETURN QUERY
+        WITH checked AS (
+            SELECT c.*, pg_catalog.row_number() OVER (PARTITION BY c.aggregate_id ORDER BY c.sequence_number) AS n
+            FROM ledger.chain_check() AS c
+        ),
+        broken AS (
+            SELECT DISTINCT ON (c.aggregate_id) c.aggregate_id, c.sequence_number, c.id,
+                CASE
+                    WHEN c.sequence_number <> c.follows + 1 THEN
+                        pg_catalog.format('event %s follows event %s: the events between were removed',
+                            c.sequence_number, c.follows)
+                    ELSE 'its content does not match its hash: changed after it was written'
+                END AS problem
+            FROM checked AS c
+            WHERE c.sequence_number <> c.follows + 1 OR c.local IS DISTINCT FROM c.stored
+            ORDER BY c.aggregate_id, c.sequence_number
+        ),
+        heads AS (
+            SELECT coalesce(a.account_id, l.aggregate_id) AS account_id, l.sequence_number, l.id,
+                CASE
+                    WHEN a.account_id IS NULL THEN 'events without a projection row'
+                    WHEN l.aggregate_id IS NULL THEN 'a projection row without events'
+                    ELSE pg_catalog.format(
+                        'the projection is at version %s with head %s, the chain ends at event %s with %s',
+                        a.version, pg_catalog.left(pg_catalog.encode(a.last_hash, 'hex'), 16), l.sequence_number,
+                        pg_catalog.left(pg_catalog.encode(l.stored, 'hex'), 16))
+                END AS problem
+            FROM ledger.accounts AS a
+            FULL JOIN (
+                SELECT DISTINCT ON (c.aggregate_id) c.aggregate_id, c.sequence_number, c.id, c.stored
+                FROM checked AS c ORDER BY c.aggregate_id, c.sequence_number DESC
+            ) AS l ON l.aggregate_id = a.account_id
+            WHERE a.account_id IS NULL OR l.aggregate_id IS NULL
+               OR a.version <> l.sequence_number OR a.last_hash IS DISTINCT FROM l.stored
+        )
+        SELECT x.account_id, x.sequence_number, p.position, x.problem
+        FROM (
+            SELECT b.aggregate_id AS account_id, b.sequence_number, b.id, b.problem FROM broken AS b
+            UNION ALL
+            SELECT h.account_id, h.sequence_number, h.id, h.problem FROM heads AS h
+            WHERE NOT EXISTS (SELECT FROM broken AS b WHERE b.aggregate_id = h.account_id)
+        ) AS x
+        LEFT JOIN ledger.event_positions AS p ON p.id = x.id
+        ORDER BY x.account_id;
+
+    SELECT p.last_position, p.merkle_frontier INTO v_last, v_frontier FROM ledger.positioner AS p;
+    SELECT pg_catalog.count(*), pg_catalog.max(p.position) INTO v_count, v_max FROM ledger.event_positions AS p;
+    IF v_count <> v_last OR coalesce(v_max, 0) <> v_last THEN
+        RETURN QUERY SELECT NULL::uuid, NULL::bigint, NULL::bigint,
+            pg_catalog.format('positions are not exactly 1..%s: %s positions up to %s', v_last, v_count, v_max);
+    END IF;
+    RETURN QUERY
+        SELECT NULL::uuid, NULL::bigint, p.position,
+               pg_catalog.format('position %s points at event id %s, which does not exist', p.position, p.id)
+        FROM ledger.event_positions AS p
+        WHERE NOT EXISTS (SELECT FROM ledger.events AS e WHERE e.id = p.id)
+        ORDER BY p.position;
+    -- The tree's root from the stored frontier, against the root of the stored event hashes.
+    FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
+        IF v_frontier[v_level] IS NOT NULL THEN
+            v_stored_root := CASE WHEN v_stored_root IS NULL THEN v_frontier[v_level]
+                                  ELSE ledger.merkle_node(v_frontier[v_level], v_stored_root) END;
+        END IF;
+    END LOOP;
+    v_root := ledger.merkle_root_of(ARRAY(
+        SELECT e.hash FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id ORDER BY p.position));
+    IF v_root IS DISTINCT FROM coalesce(v_stored_root, pg_catalog.sha256('\x'::bytea)) THEN
+        RETURN QUERY SELECT NULL::uuid, NULL::bigint, NULL::bigint,
+            'the Merkle tree does not match the stored event hashes: positions or hashes were changed'::text;
+    END IF;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_chain() IS
+'Tamper evidence: the first broken event of each account (content vs hash, removed events, projection head), and positions and Merkle tree vs the stored hashes. No rows: intact.';
+-- functions/integrity/verify_digest.sql
+-- ledger.verify_digest(position, root): proves that today's history still extends a digest taken
+-- earlier with ledger.digest() and kept outside the database. Recomputes every event's hash from
+-- its content along its account's chain (nothing stored is trusted), then the Merkle tree hash
+-- of the events at positions 1..position, and compares it with `root`. One row: matches, the
+-- root computed, and when it does not match, the first position up to `position` whose event
+-- no longer matches what was written (first_changed_position), or why none can be named (the
+-- hashes were rewritten consistently along with the content, or positions were removed or
+-- reordered: only the digest shows it). A full pass over the store.
+-- A ledger_reader learns only whether the history changed and where. Raises LG005 on a NULL or
+-- negative position or a root that is not 32 bytes.
+CREATE OR REPLACE FUNCTION ledger.verify_digest(p_position bigint, p_root bytea)
+RETURNS TABLE (matches boolean, computed_root bytea, first_changed_position bigint, detail text)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_hashes bytea[];
+    v_found bigint;
+BEGIN
+    IF p_position IS NULL OR p_position < 0 OR p_root IS NULL OR pg_catalog.octet_length(p_root) <> 32 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = 'a digest is a position of 0 or more and a 32-byte SHA-256 root';
+    END IF;
+    -- The recomputed hash of the event at each position 1..p_position, in position order.
+    SELECT pg_catalog.array_agg(c.chained ORDER BY p.position), pg_catalog.count(*),
+           pg_catalog.min(p.position) FILTER (WHERE c.chained IS DISTINCT FROM c.stored)
+    INTO v_hashes, v_found, first_changed_position
+    FROM ledger.event_positions AS p
+    JOIN ledger.chain_check() AS c ON c.id = p.id
+    WHERE p.position <= p_position;
+    computed_root := ledger.merkle_root_of(v_hashes);
+    matches := computed_root = p_root;
+    detail := CASE
+        WHEN matches THEN pg_catalog.format('the history up to position %s is the one digested', p_position)
+        WHEN v_found < p_position THEN pg_catalog.format(
+            'only %s of the events at positions 1..%s exist: events were removed or positions changed',
+            v_found, p_position)
+        WHEN first_changed_position IS NOT NULL THEN pg_catalog.format(
+            'the event at position %s (or one before it in its account) no longer matches what was written',
+            first_changed_position)
+        ELSE 'the history up to this position differs from the digest, with its hashes rewritten to match: '
+             || 'events were changed, removed or reordered and the chain recomputed'
+    END;
+    RETURN NEXT;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_digest(bigint, bytea) IS
+'Proves that today''s history extends a digest (position, root) taken earlier, recomputing every hash from the content; names the first changed position. Raises LG005.';
+-- functions/integrity/verify_snapshots.sql
+-- ledger.verify_snapshots(): checks every snapshot against the strict fold of its account's
+-- events up to its sequence number. Returns the snapshots that differ (no rows = every snapshot
+-- is the state it claims): the snapshot, the replayed state (NULL when the account's history
+-- cannot be folded that far: error says why). Snapshots are derived data that reads trust for
+-- speed (load_account, account_state_at, ...); a changed snapshot changes their answers, so
+-- check them, and repair with ledger.rebuild_snapshots. One pass over the events of the
+-- accounts that have snapshots. Raises nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.verify_snapshots()
+RETURNS TABLE (account_id uuid, sequence_number bigint, snapshot ledger.account, replayed ledger.account, error text)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_account uuid;
+    v_numbers bigint[];
+    v_states ledger.account[];
+BEGIN
+    FOR v_account IN SELECT DISTINCT s.account_id FROM ledger.account_snapshots AS s ORDER BY s.account_id LOOP
+        -- Computed first, returned after: an error in the fold must not leave half a result.
+        BEGIN
+            WITH folded AS (
+                SELECT e.sequence_number,
+                       ledger.account_fold(e) OVER (ORDER BY e.sequence_number) AS state
+                FROM ledger.events AS e
+                WHERE e.aggregate_id = v_account
+                  AND e.sequence_number <= (SELECT pg_catalog.max(s.sequence_number)
+                                            FROM ledger.account_snapshots AS s WHERE s.account_id = v_account)
+            )
+            SELECT pg_catalog.array_agg(s.sequence_number ORDER BY s.sequence_number),
+                   pg_catalog.array_agg(f.state ORDER BY s.sequence_number)
+            INTO v_numbers, v_states
+            FROM ledger.account_snapshots AS s
+            LEFT JOIN folded AS f ON f.sequence_number = s.sequence_number
+            WHERE s.account_id = v_account
+              AND ROW(s.account_id, s.owner_name, s.balance, s.sequence_number, s.opened_at, s.occurred_at)::ledger.account
+                  IS DISTINCT FROM f.state;
+        EXCEPTION
+            WHEN OTHERS THEN
+                RETURN QUERY
+                    SELECT s.account_id, s.sequence_number,
+                           ROW(s.account_id, s.owner_name, s.balance, s.sequence_number, s.opened_at,
+                               s.occurred_at)::ledger.account,
+                           NULL::ledger.account, SQLSTATE || ': ' || SQLERRM
+                    FROM ledger.account_snapshots AS s
+                    WHERE s.account_id = v_account
+                    ORDER BY s.sequence_number;
+                CONTINUE;
+        END;
+        RETURN QUERY
+            SELECT s.account_id, s.sequence_number,
+                   ROW(s.account_id, s.owner_name, s.balance, s.sequence_number, s.opened_at, s.occurred_at)::ledger.account,
+                   v_states[d.n], NULL::text
+            FROM pg_catalog.unnest(v_numbers) WITH ORDINALITY AS d (sequence_number, n)
+            JOIN ledger.account_snapshots AS s ON s.account_id = v_account AND s.sequence_number = d.sequence_number
+            ORDER BY s.sequence_number;
+    END LOOP;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_snapshots() IS
+'Checks every snapshot against the fold of its account''s events up to it; returns those that differ (no rows = all correct).';
 -- functions/positions/assign_positions.sql
 -- ledger.assign_positions(max_count): the positioner. Gives the next global positions to at most
 -- max_count events whose transactions have committed, and returns how many it gave. Called by
@@ -1474,7 +2275,9 @@ COMMENT ON FUNCTION ledger.verify_batch(uuid, integer) IS
 --     below P;
 --   - each account's events get positions in sequence order;
 --   - only committed events get positions (or the caller's own, in its own transaction): an
---     open transaction holds back its own events, nothing else.
+--     open transaction holds back its own events, nothing else;
+--   - the ledger's Merkle tree (ledger.merkle_nodes, digest) grows by the same events, in the
+--     same order, in the same transaction.
 -- Never waits: when another session is positioning (or a migration runs), it returns 0 at once.
 -- Returns 0 on a hot standby, in a read-only transaction, and on a logical-replication copy that
 -- is still subscribed to ledger.event_positions (the primary's positions arrive as data there).
@@ -1510,6 +2313,14 @@ DECLARE
     v_cut xid8;
     v_taken bigint[];
     v_held xid8[];
+    v_frontier bytea[];
+    v_leaf bigint;
+    v_hash bytea;
+    v_level integer;
+    v_index bigint;
+    v_node_levels smallint[] := '{}';
+    v_node_indexes bigint[] := '{}';
+    v_node_hashes bytea[] := '{}';
 BEGIN
     IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION USING
@@ -1679,6 +2490,35 @@ BEGIN
     SELECT v_state.last_position + t.n, t.id
     FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n);
 
+    -- The Merkle tree grows by the same leaves, in position order (see ledger.merkle_nodes): each
+    -- new leaf pairs with the unpaired subtrees below it, like a carry in binary addition.
+    v_frontier := v_state.merkle_frontier;
+    v_leaf := v_state.last_position;
+    FOR v_hash IN
+        SELECT ledger.merkle_leaf(e.hash)
+        FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+        JOIN ledger.events AS e ON e.id = t.id
+        ORDER BY t.n
+    LOOP
+        v_level := 0;
+        v_index := v_leaf;
+        WHILE v_index % 2 = 1 LOOP
+            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
+            v_frontier[v_level + 1] := NULL;
+            v_level := v_level + 1;
+            v_index := v_index / 2;
+            v_node_levels := pg_catalog.array_append(v_node_levels, v_level::smallint);
+            v_node_indexes := pg_catalog.array_append(v_node_indexes, v_index);
+            v_node_hashes := pg_catalog.array_append(v_node_hashes, v_hash);
+        END LOOP;
+        v_frontier[v_level + 1] := v_hash;
+        v_leaf := v_leaf + 1;
+    END LOOP;
+    INSERT INTO ledger.merkle_nodes (level, index, hash)
+    SELECT n.level, n.index, n.hash FROM ROWS FROM (
+        pg_catalog.unnest(v_node_levels), pg_catalog.unnest(v_node_indexes), pg_catalog.unnest(v_node_hashes)
+    ) AS n (level, index, hash);
+
     UPDATE ledger.positioner AS p
     SET
         last_position = v_state.last_position + v_count,
@@ -1686,6 +2526,7 @@ BEGIN
         pending = v_state.pending,
         system_identifier = v_state.system_identifier,
         anchor_after = v_state.anchor_after,
+        merkle_frontier = v_frontier,
         positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
     RETURN v_count;
 END;
@@ -2091,7 +2932,8 @@ COMMENT ON FUNCTION ledger.metadata_uuid(jsonb, text) IS
 -- ledger.read_all(after_position, max_count): the events of every account in global position
 -- order, for consumers that follow the whole store: at most max_count events with a position
 -- above after_position (start at 0), upcast to the current event versions. A consumer keeps the
--- last position it handled (one number) and asks for what comes after it.
+-- last position it handled (one number) and asks for what comes after it. hash is the event's
+-- chain hash (ledger.event_hash), the leaf of the ledger's Merkle tree (ledger.inclusion_proof).
 --
 -- Gap-safe: positions are dense and final, so once a reader has seen position P no event can
 -- appear at or below P later; nothing is skipped and nothing comes twice. An open transaction
@@ -2116,7 +2958,8 @@ RETURNS TABLE (
     payload jsonb,
     metadata jsonb,
     occurred_at timestamptz,
-    recorded_at timestamptz
+    recorded_at timestamptz,
+    hash bytea
 )
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -2136,7 +2979,7 @@ BEGIN
     END IF;
     RETURN QUERY
         SELECT p.position, u.event_id, u.aggregate_id, u.sequence_number, u.event_type::text, u.event_version,
-               u.payload, u.metadata, u.occurred_at, u.recorded_at
+               u.payload, u.metadata, u.occurred_at, u.recorded_at, e.hash
         FROM ledger.event_positions AS p
         JOIN ledger.events AS e ON e.id = p.id
         CROSS JOIN LATERAL ledger.upcast(e) AS u
@@ -2717,7 +3560,7 @@ COMMENT ON FUNCTION ledger.append(uuid, bigint, jsonb) IS
 --
 -- How: the account's projection row is read; the idempotency keys and the expected version are
 -- checked against it; each event is folded onto that state with ledger.account_apply (the
--- domain rules); the new projection row is written only if the row is still at the version
+-- domain rules) and chained onto the account's last hash (ledger.event_hash, tamper evidence); the new projection row is written only if the row is still at the version
 -- read (ledger.store_projection, a compare-and-set that also takes its row lock), and the
 -- events (and, through the projection's trigger, the snapshots) in the same transaction. If
 -- another writer got there first, everything is decided again under the row lock. So writers
@@ -2747,6 +3590,8 @@ DECLARE
     v_events ledger.events[] := p_events;
     v_event ledger.events;
     v_state ledger.account;
+    v_hash bytea;
+    v_final ledger.events[];
     v_stored_version bigint;
     v_version bigint;
     v_clock timestamptz;
@@ -2786,13 +3631,15 @@ BEGIN
     <<rounds>>
     FOR v_round IN 1 .. 3 LOOP
         IF v_round = 1 THEN
-            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
-            INTO v_state
+            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at, a.last_hash
+            INTO v_state.account_id, v_state.owner_name, v_state.balance, v_state.version, v_state.opened_at,
+                 v_state.last_event_at, v_hash
             FROM ledger.accounts AS a
             WHERE a.account_id = p_aggregate_id;
         ELSE
-            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
-            INTO v_state
+            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at, a.last_hash
+            INTO v_state.account_id, v_state.owner_name, v_state.balance, v_state.version, v_state.opened_at,
+                 v_state.last_event_at, v_hash
             FROM ledger.accounts AS a
             WHERE a.account_id = p_aggregate_id
             FOR UPDATE;
@@ -2823,6 +3670,7 @@ BEGIN
         v_clock := pg_catalog.clock_timestamp();
         -- The time of events given without occurred_at; GREATEST skips the NULL of a new account.
         v_default_time := GREATEST(v_clock, v_state.last_event_at);
+        v_final := '{}';
         FOR v_i IN 1 .. v_count LOOP
             v_event := v_events[v_i];
             IF v_event.occurred_at IS NULL THEN
@@ -2838,39 +3686,44 @@ BEGIN
             v_event.aggregate_id := p_aggregate_id;
             v_event.sequence_number := v_version + v_i;
             v_state := ledger.account_apply(v_state, v_event);
+            -- The stored row: its id, time of recording and place in the account's hash chain.
+            v_event.event_id := coalesce(v_event.event_id, pg_catalog.gen_random_uuid());
+            v_event.recorded_at := v_clock;
+            v_hash := ledger.event_hash(v_hash, v_event);
+            v_event.hash := v_hash;
+            v_final[v_i] := v_event;
             -- Store the projection at every snapshot boundary inside a batch, so the trigger
             -- ledger.take_snapshot sees (and copies) the state at exactly every Nth event.
             IF v_i < v_count AND v_state.version % v_interval = 0 THEN
-                IF NOT ledger.store_projection(v_state, v_stored_version) THEN
+                IF NOT ledger.store_projection(v_state, v_stored_version, v_hash) THEN
                     CONTINUE rounds;
                 END IF;
                 v_stored_version := v_state.version;
             END IF;
         END LOOP;
 
-        IF NOT ledger.store_projection(v_state, v_stored_version) THEN
+        IF NOT ledger.store_projection(v_state, v_stored_version, v_hash) THEN
             CONTINUE rounds;
         END IF;
 
         IF v_count = 1 THEN
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
-                payload, metadata, occurred_at, recorded_at
+                payload, metadata, occurred_at, recorded_at, hash
             )
             VALUES (
-                coalesce(v_event.event_id, pg_catalog.gen_random_uuid()), p_aggregate_id, v_state.version,
-                v_event.event_type, v_event.event_version, v_event.payload, v_event.metadata,
-                v_event.occurred_at, v_clock
+                v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
+                v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
             );
         ELSE
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
-                payload, metadata, occurred_at, recorded_at
+                payload, metadata, occurred_at, recorded_at, hash
             )
-            SELECT coalesce(e.event_id, pg_catalog.gen_random_uuid()), p_aggregate_id, v_version + e.ordinality,
-                   e.event_type, e.event_version, e.payload, e.metadata,
-                   coalesce(e.occurred_at, v_default_time), v_clock
-            FROM pg_catalog.unnest(v_events) WITH ORDINALITY AS e;
+            SELECT e.event_id, p_aggregate_id, e.sequence_number, e.event_type, e.event_version,
+                   e.payload, e.metadata, e.occurred_at, v_clock, e.hash
+            FROM pg_catalog.unnest(v_final) AS e
+            ORDER BY e.sequence_number;
         END IF;
 
         RETURN v_state.version;
@@ -3419,28 +4272,33 @@ $function$;
 COMMENT ON FUNCTION ledger.parse_event(jsonb, integer) IS
 'Checks one event object given to ledger.append and returns it canonical, as an unsaved ledger.events row. Raises LG005 naming the offending field.';
 -- functions/write/store_projection.sql
--- ledger.store_projection(state, previous_version): writes an account's projection row for
--- ledger.append, as a compare-and-set. previous_version NULL: insert the row (the account's
+-- ledger.store_projection(state, previous_version, last_hash): writes an account's projection row
+-- (with the hash of its last event, the head of its chain) for ledger.append, as a compare-and-set. previous_version NULL: insert the row (the account's
 -- first write; a concurrent creator of the same account waits on the primary key). Otherwise:
 -- update the row only if it is still at previous_version. Returns false when the row was not
 -- written because another writer got there first (it exists already, or its version moved):
 -- the caller must then start again, under the row lock. Raises nothing of its own.
-CREATE OR REPLACE FUNCTION ledger.store_projection(p_state ledger.account, p_previous_version bigint)
+CREATE OR REPLACE FUNCTION ledger.store_projection(
+    p_state ledger.account,
+    p_previous_version bigint,
+    p_last_hash bytea
+)
 RETURNS boolean
 LANGUAGE plpgsql
 AS $function$
 BEGIN
     IF p_previous_version IS NULL THEN
-        INSERT INTO ledger.accounts (account_id, owner_name, balance, version, opened_at, last_event_at)
+        INSERT INTO ledger.accounts (account_id, owner_name, balance, version, opened_at, last_event_at, last_hash)
         VALUES (p_state.account_id, p_state.owner_name, p_state.balance, p_state.version,
-                p_state.opened_at, p_state.last_event_at)
+                p_state.opened_at, p_state.last_event_at, p_last_hash)
         ON CONFLICT (account_id) DO NOTHING;
     ELSE
         UPDATE ledger.accounts AS a
         SET owner_name = p_state.owner_name,
             balance = p_state.balance,
             version = p_state.version,
-            last_event_at = p_state.last_event_at
+            last_event_at = p_state.last_event_at,
+            last_hash = p_last_hash
         WHERE a.account_id = p_state.account_id
           AND a.version = p_previous_version;
     END IF;
@@ -3448,7 +4306,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.store_projection(ledger.account, bigint) IS
+COMMENT ON FUNCTION ledger.store_projection(ledger.account, bigint, bytea) IS
 'Compare-and-set of a projection row for ledger.append: insert when previous_version is NULL, else update if still at it; false if another writer won.';
 -- functions/write/stored_batch_version.sql
 -- ledger.stored_batch_version(aggregate_id, events): the idempotency check of ledger.append.
@@ -4173,53 +5031,427 @@ AS $function$
             p_event.id, p_event.event_id, p_event.aggregate_id, p_event.sequence_number, p_event.event_type,
             ledger.current_event_version(p_event.event_type),
             ledger.upcast_payload(p_event.event_type, p_event.event_version, p_event.payload),
-            p_event.metadata, p_event.occurred_at, p_event.recorded_at, p_event.transaction_id
+            p_event.metadata, p_event.occurred_at, p_event.recorded_at, p_event.transaction_id, p_event.hash
         )::ledger.events
     END;
 $function$;
 
 COMMENT ON FUNCTION ledger.upcast(ledger.events) IS
 'A stored event in the current version of its type (payload upcast); stored rows are never rewritten.';
--- functions/integrity/verify.sql
--- ledger.verify(): replays every account from its full history and compares the result with
--- the projection. Returns one row per account whose replay differs from its projection row
--- (or that has events but no projection row, or a projection row but no events); no rows
--- means the projection equals the replay. Raises nothing on a stored history.
-CREATE OR REPLACE FUNCTION ledger.verify()
-RETURNS TABLE (account_id uuid, projection ledger.account, replayed ledger.account)
-LANGUAGE sql
+-- functions/integrity/chain_check.sql
+-- ledger.chain_check(): every stored event, account by account in sequence order, with its
+-- stored hash and the hash recomputed from its content: `local` on the stored hash of its
+-- predecessor (differs exactly at a row whose content, or whose hash, was changed) and `chained`
+-- along the account's recomputed chain (what the hash would be had nothing been changed since
+-- the account's first event); `follows` is the sequence number before it in the table (a gap
+-- means an event was removed). One pass over the store. Internal: the shared work of
+-- ledger.verify_chain and ledger.verify_digest. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.chain_check()
+RETURNS TABLE (
+    id bigint,
+    aggregate_id uuid,
+    sequence_number bigint,
+    follows bigint,
+    stored bytea,
+    local bytea,
+    chained bytea
+)
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_event ledger.events;
+    v_account uuid;
+    v_stored_previous bytea;
+    v_chained_previous bytea;
+BEGIN
+    FOR v_event IN SELECT e.* FROM ledger.events AS e ORDER BY e.aggregate_id, e.sequence_number LOOP
+        IF v_event.aggregate_id IS DISTINCT FROM v_account THEN
+            v_account := v_event.aggregate_id;
+            v_stored_previous := NULL;
+            v_chained_previous := NULL;
+            follows := 0;
+        END IF;
+        id := v_event.id;
+        aggregate_id := v_event.aggregate_id;
+        sequence_number := v_event.sequence_number;
+        stored := v_event.hash;
+        local := ledger.event_hash(v_stored_previous, v_event);
+        chained := ledger.event_hash(v_chained_previous, v_event);
+        RETURN NEXT;
+        follows := v_event.sequence_number;
+        v_stored_previous := v_event.hash;
+        v_chained_previous := chained;
+    END LOOP;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.chain_check() IS
+'Every event with its stored hash and the hashes recomputed from its content (internal; one pass over the store).';
+-- functions/integrity/consistency_proof.sql
+-- ledger.consistency_proof(old_size, new_size): the proof that the ledger's Merkle tree of
+-- new_size events (default: every positioned event) extends the tree of old_size events, i.e.
+-- that nothing up to position old_size changed, as one JSON object a verifier with no database
+-- checks (pgledger.proof.verify_consistency, or any RFC 9162 implementation): format, old_size,
+-- new_size, old_root, new_root and the path (hex hashes). Keep the old digest (old_size,
+-- old_root) outside the database; compare old_root with it. Raises LG005 unless
+-- 1 <= old_size <= new_size <= the positions given.
+CREATE OR REPLACE FUNCTION ledger.consistency_proof(p_old_size bigint, p_new_size bigint DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT coalesce(a.account_id, r.aggregate_id),
-           CASE WHEN a.account_id IS NOT NULL THEN
-               ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at,
-                   a.last_event_at)::ledger.account
-           END,
-           r.state
-    FROM ledger.accounts AS a
-    FULL JOIN (
-        SELECT e.aggregate_id, ledger.account_fold(e ORDER BY e.sequence_number) AS state
-        FROM ledger.events AS e
-        GROUP BY e.aggregate_id
-    ) AS r ON r.aggregate_id = a.account_id
-    WHERE r.aggregate_id IS NULL
-       OR a.account_id IS NULL
-       OR ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
-          IS DISTINCT FROM r.state;
+DECLARE
+    v_last bigint;
+    v_new bigint;
+    v_path bytea[] := '{}';
+    v_m bigint := p_old_size;
+    v_start bigint := 0;
+    v_end bigint;
+    v_whole boolean := TRUE;
+    v_split bigint;
+BEGIN
+    SELECT p.last_position INTO v_last FROM ledger.positioner AS p;
+    v_new := coalesce(p_new_size, v_last);
+    IF p_old_size IS NULL OR p_old_size < 1 OR p_old_size > v_new OR v_new > v_last THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('a consistency proof needs 1 <= old_size <= new_size <= %s, got %s and %s',
+                v_last, coalesce(p_old_size::text, 'NULL'), v_new);
+    END IF;
+    -- RFC 9162 2.1.4.1, SUBPROOF(m, D[start:end], whole), from the root down.
+    v_end := v_new;
+    WHILE v_m < v_end - v_start LOOP
+        v_split := 1;
+        WHILE v_split * 2 < v_end - v_start LOOP
+            v_split := v_split * 2;
+        END LOOP;
+        IF v_m <= v_split THEN
+            v_path := ledger.merkle_range(v_start + v_split, v_end) || v_path;
+            v_end := v_start + v_split;
+        ELSE
+            v_path := ledger.merkle_range(v_start, v_start + v_split) || v_path;
+            v_m := v_m - v_split;
+            v_start := v_start + v_split;
+            v_whole := FALSE;
+        END IF;
+    END LOOP;
+    IF NOT v_whole THEN
+        v_path := ledger.merkle_range(v_start, v_end) || v_path;
+    END IF;
+    RETURN pg_catalog.jsonb_build_object(
+        'format', 'pgledger-consistency-v1',
+        'old_size', p_old_size,
+        'new_size', v_new,
+        'old_root', pg_catalog.encode(ledger.merkle_range(0, p_old_size), 'hex'),
+        'new_root', pg_catalog.encode(ledger.merkle_range(0, v_new), 'hex'),
+        'path', (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.encode(h, 'hex') ORDER BY o), '[]'::jsonb)
+                 FROM pg_catalog.unnest(v_path) WITH ORDINALITY AS u (h, o)));
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.consistency_proof(bigint, bigint) IS
+'Proof (JSON) that the Merkle tree of new_size events extends the tree of old_size events: checkable with no database. Raises LG005.';
+-- functions/integrity/digest.sql
+-- ledger.digest(): the ledger's digest now: (position, root), the Merkle tree hash (RFC 9162)
+-- of every event up to that global position. Cheap at any time (a fold of at most 63 stored
+-- hashes). Keep digests outside the database (print them, mail them, commit them elsewhere):
+-- ledger.verify_digest(position, root) later proves that the history still extends them, and
+-- pgledger.proof checks inclusion and consistency proofs with no database. On the primary, when
+-- its transaction has written nothing yet, it first gives positions to newly committed events.
+-- The root of an empty ledger is SHA-256 of nothing, as in RFC 9162. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.digest()
+RETURNS TABLE ("position" bigint, root bytea)  -- noqa: RF06
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_frontier bytea[];
+    v_root bytea;
+BEGIN
+    IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
+        PERFORM ledger.assign_positions(100000);
+    END IF;
+    SELECT p.last_position, p.merkle_frontier INTO position, v_frontier FROM ledger.positioner AS p;
+    FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
+        IF v_frontier[v_level] IS NOT NULL THEN
+            v_root := CASE WHEN v_root IS NULL THEN v_frontier[v_level]
+                           ELSE ledger.merkle_node(v_frontier[v_level], v_root) END;
+        END IF;
+    END LOOP;
+    root := coalesce(v_root, pg_catalog.sha256('\x'::bytea));
+    RETURN NEXT;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.digest() IS
+'The ledger''s digest: (position, root) of the Merkle tree (RFC 9162) over every event up to that position.';
+-- functions/integrity/inclusion_proof.sql
+-- ledger.inclusion_proof(position, tree_size): the proof that the event at `position` is in the
+-- ledger's Merkle tree of `tree_size` events (default: every positioned event), as one JSON
+-- object a verifier with no database checks (pgledger.proof.verify_inclusion, or any RFC 9162
+-- implementation): format, position, tree_size, root (hex), the event's canonical text and the
+-- previous hash of its account (hex; empty for its first event), the event hash, and the audit
+-- path (hex hashes, from the leaf up). The verifier recomputes the event hash from the text, the
+-- leaf, and the root. Raises LG005 when the position is not in 1..tree_size or tree_size is
+-- beyond the positions given.
+CREATE OR REPLACE FUNCTION ledger.inclusion_proof(p_position bigint, p_tree_size bigint DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_size bigint;
+    v_event ledger.events;
+    v_previous bytea;
+    v_path bytea[] := '{}';
+    v_start bigint := 0;
+    v_end bigint;
+    v_leaf bigint;
+    v_split bigint;
+BEGIN
+    SELECT coalesce(p_tree_size, p.last_position) INTO v_size FROM ledger.positioner AS p;
+    IF p_position IS NULL OR p_position < 1 OR p_position > v_size
+        OR v_size > (SELECT p.last_position FROM ledger.positioner AS p) THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('no position %s in a tree of %s events (positions given: %s)',
+                coalesce(p_position::text, 'NULL'), v_size, (SELECT p.last_position FROM ledger.positioner AS p));
+    END IF;
+    v_leaf := p_position - 1;
+    SELECT e.* INTO STRICT v_event
+    FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id WHERE p.position = p_position;
+    SELECT b.hash INTO v_previous FROM ledger.events AS b
+    WHERE b.aggregate_id = v_event.aggregate_id AND b.sequence_number = v_event.sequence_number - 1;
+    -- RFC 9162 2.1.3.1, from the root down: the sibling of each half the leaf is in.
+    v_end := v_size;
+    WHILE v_end - v_start > 1 LOOP
+        v_split := 1;
+        WHILE v_split * 2 < v_end - v_start LOOP
+            v_split := v_split * 2;
+        END LOOP;
+        IF v_leaf < v_start + v_split THEN
+            v_path := ledger.merkle_range(v_start + v_split, v_end) || v_path;
+            v_end := v_start + v_split;
+        ELSE
+            v_path := ledger.merkle_range(v_start, v_start + v_split) || v_path;
+            v_start := v_start + v_split;
+        END IF;
+    END LOOP;
+    RETURN pg_catalog.jsonb_build_object(
+        'format', 'pgledger-inclusion-v1',
+        'position', p_position,
+        'tree_size', v_size,
+        'root', pg_catalog.encode(ledger.merkle_range(0, v_size), 'hex'),
+        'canonical', ledger.event_canonical(v_event),
+        'previous_hash', pg_catalog.encode(coalesce(v_previous, '\x'::bytea), 'hex'),
+        'event_hash', pg_catalog.encode(v_event.hash, 'hex'),
+        'audit_path', (SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.encode(h, 'hex') ORDER BY o), '[]'::jsonb)
+                       FROM pg_catalog.unnest(v_path) WITH ORDINALITY AS u (h, o)));
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.inclusion_proof(bigint, bigint) IS
+'Proof (JSON) that the event at a position is in the Merkle tree of tree_size events: checkable with no database. Raises LG005.';
+-- functions/integrity/merkle_range.sql
+-- ledger.merkle_range(start, end): the Merkle tree hash (RFC 9162's MTH) of the leaves start ..
+-- end - 1 (leaf n is the event at position n + 1), from the stored nodes where the range is a
+-- complete aligned subtree, else from its two halves (the largest power of two below the size
+-- goes left). Internal: proofs and digests of earlier sizes are made of it. Raises LG005 on an
+-- empty range or one beyond the positions given.
+CREATE OR REPLACE FUNCTION ledger.merkle_range(p_start bigint, p_end bigint)
+RETURNS bytea
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_size bigint := p_end - p_start;
+    v_split bigint := 1;
+    v_level integer := 0;
+    v_hash bytea;
+BEGIN
+    IF p_start < 0 OR v_size < 1 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('a Merkle range needs 0 <= start < end, got %s .. %s', p_start, p_end);
+    END IF;
+    IF v_size = 1 THEN
+        SELECT ledger.merkle_leaf(e.hash) INTO v_hash
+        FROM ledger.event_positions AS p
+        JOIN ledger.events AS e ON e.id = p.id
+        WHERE p.position = p_start + 1;
+    ELSE
+        WHILE v_split * 2 < v_size LOOP
+            v_split := v_split * 2;
+            v_level := v_level + 1;
+        END LOOP;
+        IF v_split * 2 = v_size AND p_start % v_size = 0 THEN
+            SELECT n.hash INTO v_hash FROM ledger.merkle_nodes AS n
+            WHERE n.level = v_level + 1 AND n.index = p_start / v_size;
+        ELSE
+            v_hash := ledger.merkle_node(
+                ledger.merkle_range(p_start, p_start + v_split), ledger.merkle_range(p_start + v_split, p_end));
+        END IF;
+    END IF;
+    IF v_hash IS NULL THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('positions %s to %s are not all given yet', p_start + 1, p_end);
+    END IF;
+    RETURN v_hash;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.merkle_range(bigint, bigint) IS
+'RFC 9162 tree hash of the leaves start .. end - 1 (positions start + 1 .. end), from stored nodes (internal). Raises LG005.';
+-- functions/integrity/merkle_root_of.sql
+-- ledger.merkle_root_of(event_hashes): the Merkle tree hash (RFC 9162) of the given event hashes
+-- as leaves, in order, computed from them alone (nothing stored is used): SHA-256 of nothing for
+-- none. Internal: what verify_chain and verify_digest compare the stored tree and the digests
+-- with. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.merkle_root_of(p_event_hashes bytea[])
+RETURNS bytea
+LANGUAGE plpgsql
+IMMUTABLE
+AS $function$
+DECLARE
+    v_frontier bytea[] := '{}';
+    v_hash bytea;
+    v_level integer;
+    v_index bigint;
+    v_root bytea;
+BEGIN
+    FOR v_leaf IN 1 .. coalesce(pg_catalog.cardinality(p_event_hashes), 0) LOOP
+        v_hash := ledger.merkle_leaf(p_event_hashes[v_leaf]);
+        v_level := 0;
+        v_index := v_leaf - 1;
+        WHILE v_index % 2 = 1 LOOP
+            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
+            v_frontier[v_level + 1] := NULL;
+            v_level := v_level + 1;
+            v_index := v_index / 2;
+        END LOOP;
+        v_frontier[v_level + 1] := v_hash;
+    END LOOP;
+    FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
+        IF v_frontier[v_level] IS NOT NULL THEN
+            v_root := CASE WHEN v_root IS NULL THEN v_frontier[v_level]
+                           ELSE ledger.merkle_node(v_frontier[v_level], v_root) END;
+        END IF;
+    END LOOP;
+    RETURN coalesce(v_root, pg_catalog.sha256('\x'::bytea));
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.merkle_root_of(bytea[]) IS
+'RFC 9162 tree hash of the given event hashes as leaves, computed from them alone (internal).';
+-- functions/integrity/verify.sql
+-- ledger.verify(): replays every account with the strict fold and compares it with the
+-- projection. Returns the accounts that differ (no rows = every replay equals its projection):
+-- the projection row, the replayed state, and `error` when the account's history cannot be
+-- folded at all (a damaged history: the fold's SQLSTATE and message); every other account is
+-- still checked. Snapshots: ledger.verify_snapshots; tampering: ledger.verify_chain. Raises
+-- nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.verify()
+RETURNS TABLE (account_id uuid, projection ledger.account, replayed ledger.account, error text)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_differing uuid[];
+BEGIN
+    -- One set-based pass; if a history cannot be folded, account by account instead.
+    BEGIN
+        SELECT pg_catalog.array_agg(coalesce(a.account_id, r.aggregate_id))
+        INTO v_differing
+        FROM ledger.accounts AS a
+        FULL JOIN (
+            SELECT e.aggregate_id, ledger.account_fold(e ORDER BY e.sequence_number) AS state
+            FROM ledger.events AS e
+            GROUP BY e.aggregate_id
+        ) AS r ON r.aggregate_id = a.account_id
+        WHERE r.aggregate_id IS NULL
+           OR a.account_id IS NULL
+           OR ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
+              IS DISTINCT FROM r.state;
+    EXCEPTION
+        WHEN OTHERS THEN
+            v_differing := NULL;
+            RETURN QUERY
+                SELECT c.account_id, c.projection, c.replayed, c.error
+                FROM (
+                    SELECT a.account_id FROM ledger.accounts AS a
+                    UNION
+                    SELECT DISTINCT e.aggregate_id FROM ledger.events AS e
+                ) AS ids
+                CROSS JOIN LATERAL ledger.verify_account(ids.account_id) AS c
+                WHERE NOT c.equal
+                ORDER BY c.account_id;
+            RETURN;
+    END;
+    RETURN QUERY
+        SELECT c.account_id, c.projection, c.replayed, c.error
+        FROM pg_catalog.unnest(v_differing) AS d (id)
+        CROSS JOIN LATERAL ledger.verify_account(d.id) AS c
+        ORDER BY c.account_id;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.verify() IS
-'Replays every account and returns those whose replay differs from the projection; no rows = equivalent.';
+'Replays every account and returns those whose replay differs from the projection, or whose history cannot be folded (error); no rows = equivalent.';
+-- functions/integrity/verify_account.sql
+-- ledger.verify_account(account_id): one account's projection row, its state replayed with the
+-- strict fold, whether they are equal, and `error` (SQLSTATE: message) when its history cannot
+-- be folded. Internal: the per-account step of ledger.verify and ledger.verify_batch. Raises
+-- nothing.
+CREATE OR REPLACE FUNCTION ledger.verify_account(p_account_id uuid)
+RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account, error text)
+LANGUAGE plpgsql
+STABLE
+AS $function$
+BEGIN
+    account_id := p_account_id;
+    projection := (
+        SELECT ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
+        FROM ledger.accounts AS a WHERE a.account_id = p_account_id);
+    BEGIN
+        replayed := (
+            SELECT ledger.account_fold(e ORDER BY e.sequence_number)
+            FROM ledger.events AS e WHERE e.aggregate_id = p_account_id);
+    EXCEPTION
+        WHEN OTHERS THEN
+            replayed := NULL;
+            error := SQLSTATE || ': ' || SQLERRM;
+    END;
+    IF replayed.version IS NULL THEN
+        replayed := NULL;
+    END IF;
+    IF projection.version IS NULL THEN
+        projection := NULL;
+    END IF;
+    equal := error IS NULL AND projection IS NOT DISTINCT FROM replayed;
+    RETURN NEXT;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_account(uuid) IS
+'One account''s projection and replayed state, equal or not, and the fold''s error if its history cannot be folded (internal).';
 -- functions/integrity/verify_batch.sql
 -- ledger.verify_batch(after, max_count): ledger.verify one page at a time, for progress
 -- reporting. Takes the next `max_count` account ids after `after` (NULL: from the start) among
 -- the accounts of the projection and of the event store, and returns one row per account:
--- whether its full replay equals its projection row, and both states. Page on the last
+-- whether its full replay equals its projection row, both states, and the fold's error when its
+-- history cannot be folded (the account is reported, the page goes on). Page on the last
 -- account_id returned; an empty page means done. Raises LG005 unless max_count >= 1.
 CREATE OR REPLACE FUNCTION ledger.verify_batch(p_after uuid, p_max_count integer)
-RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account)
+RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account, error text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -4257,21 +5489,237 @@ BEGIN
         LIMIT p_max_count
     ),
     checked AS (
-        SELECT p.id,
-               (SELECT ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
-                FROM ledger.accounts AS a WHERE a.account_id = p.id) AS projection,
-               (SELECT ledger.account_fold(e ORDER BY e.sequence_number)
-                FROM ledger.events AS e WHERE e.aggregate_id = p.id) AS replayed
+        SELECT c.*
         FROM page AS p
+        CROSS JOIN LATERAL ledger.verify_account(p.id) AS c
     )
-    SELECT c.id, c.projection IS NOT DISTINCT FROM c.replayed, c.projection, c.replayed
+    SELECT c.account_id, c.equal, c.projection, c.replayed, c.error
     FROM checked AS c
-    ORDER BY c.id;
+    ORDER BY c.account_id;
 END;
 $function$;
 
 COMMENT ON FUNCTION ledger.verify_batch(uuid, integer) IS
-'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection. Raises LG005 on max_count < 1.';
+'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection (and the fold''s error, if any). Raises LG005 on max_count < 1.';
+-- functions/integrity/verify_chain.sql
+-- ledger.verify_chain(): checks that the history is the one that was written. One row per
+-- problem; no rows: intact. For each account, its first broken event (account_id,
+-- sequence_number, position): a row whose content no longer matches its hash (changed by any
+-- means: UPDATE with the triggers disabled, ALTER COLUMN ... USING, a restored file), a removed
+-- event (a gap in the sequence), or a projection row whose head (version, last hash) is not the
+-- end of the chain (the last event removed). For the whole ledger (account_id NULL): positions
+-- that are not exactly 1..N or point at a missing event, and a Merkle tree that does not match
+-- the stored hashes. What it cannot see alone: a history rewritten consistently, hashes and tree
+-- included; a digest kept outside the database catches that (ledger.verify_digest).
+-- A full pass over the store. A ledger_reader learns only whether and where the history was
+-- changed. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.verify_chain()
+RETURNS TABLE (account_id uuid, sequence_number bigint, "position" bigint, problem text)  -- noqa: RF06
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_last bigint;
+    v_count bigint;
+    v_max bigint;
+    v_frontier bytea[];
+    v_root bytea;
+    v_stored_root bytea;
+BEGIN
+    RETURN QUERY
+        WITH checked AS (
+            SELECT c.*, pg_catalog.row_number() OVER (PARTITION BY c.aggregate_id ORDER BY c.sequence_number) AS n
+            FROM ledger.chain_check() AS c
+        ),
+        broken AS (
+            SELECT DISTINCT ON (c.aggregate_id) c.aggregate_id, c.sequence_number, c.id,
+                CASE
+                    WHEN c.sequence_number <> c.follows + 1 THEN
+                        pg_catalog.format('event %s follows event %s: the events between were removed',
+                            c.sequence_number, c.follows)
+                    ELSE 'its content does not match its hash: changed after it was written'
+                END AS problem
+            FROM checked AS c
+            WHERE c.sequence_number <> c.follows + 1 OR c.local IS DISTINCT FROM c.stored
+            ORDER BY c.aggregate_id, c.sequence_number
+        ),
+        heads AS (
+            SELECT coalesce(a.account_id, l.aggregate_id) AS account_id, l.sequence_number, l.id,
+                CASE
+                    WHEN a.account_id IS NULL THEN 'events without a projection row'
+                    WHEN l.aggregate_id IS NULL THEN 'a projection row without events'
+                    ELSE pg_catalog.format(
+                        'the projection is at version %s with head %s, the chain ends at event %s with %s',
+                        a.version, pg_catalog.left(pg_catalog.encode(a.last_hash, 'hex'), 16), l.sequence_number,
+                        pg_catalog.left(pg_catalog.encode(l.stored, 'hex'), 16))
+                END AS problem
+            FROM ledger.accounts AS a
+            FULL JOIN (
+                SELECT DISTINCT ON (c.aggregate_id) c.aggregate_id, c.sequence_number, c.id, c.stored
+                FROM checked AS c ORDER BY c.aggregate_id, c.sequence_number DESC
+            ) AS l ON l.aggregate_id = a.account_id
+            WHERE a.account_id IS NULL OR l.aggregate_id IS NULL
+               OR a.version <> l.sequence_number OR a.last_hash IS DISTINCT FROM l.stored
+        )
+        SELECT x.account_id, x.sequence_number, p.position, x.problem
+        FROM (
+            SELECT b.aggregate_id AS account_id, b.sequence_number, b.id, b.problem FROM broken AS b
+            UNION ALL
+            SELECT h.account_id, h.sequence_number, h.id, h.problem FROM heads AS h
+            WHERE NOT EXISTS (SELECT FROM broken AS b WHERE b.aggregate_id = h.account_id)
+        ) AS x
+        LEFT JOIN ledger.event_positions AS p ON p.id = x.id
+        ORDER BY x.account_id;
+
+    SELECT p.last_position, p.merkle_frontier INTO v_last, v_frontier FROM ledger.positioner AS p;
+    SELECT pg_catalog.count(*), pg_catalog.max(p.position) INTO v_count, v_max FROM ledger.event_positions AS p;
+    IF v_count <> v_last OR coalesce(v_max, 0) <> v_last THEN
+        RETURN QUERY SELECT NULL::uuid, NULL::bigint, NULL::bigint,
+            pg_catalog.format('positions are not exactly 1..%s: %s positions up to %s', v_last, v_count, v_max);
+    END IF;
+    RETURN QUERY
+        SELECT NULL::uuid, NULL::bigint, p.position,
+               pg_catalog.format('position %s points at event id %s, which does not exist', p.position, p.id)
+        FROM ledger.event_positions AS p
+        WHERE NOT EXISTS (SELECT FROM ledger.events AS e WHERE e.id = p.id)
+        ORDER BY p.position;
+    -- The tree's root from the stored frontier, against the root of the stored event hashes.
+    FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
+        IF v_frontier[v_level] IS NOT NULL THEN
+            v_stored_root := CASE WHEN v_stored_root IS NULL THEN v_frontier[v_level]
+                                  ELSE ledger.merkle_node(v_frontier[v_level], v_stored_root) END;
+        END IF;
+    END LOOP;
+    v_root := ledger.merkle_root_of(ARRAY(
+        SELECT e.hash FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id ORDER BY p.position));
+    IF v_root IS DISTINCT FROM coalesce(v_stored_root, pg_catalog.sha256('\x'::bytea)) THEN
+        RETURN QUERY SELECT NULL::uuid, NULL::bigint, NULL::bigint,
+            'the Merkle tree does not match the stored event hashes: positions or hashes were changed'::text;
+    END IF;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_chain() IS
+'Tamper evidence: the first broken event of each account (content vs hash, removed events, projection head), and positions and Merkle tree vs the stored hashes. No rows: intact.';
+-- functions/integrity/verify_digest.sql
+-- ledger.verify_digest(position, root): proves that today's history still extends a digest taken
+-- earlier with ledger.digest() and kept outside the database. Recomputes every event's hash from
+-- its content along its account's chain (nothing stored is trusted), then the Merkle tree hash
+-- of the events at positions 1..position, and compares it with `root`. One row: matches, the
+-- root computed, and when it does not match, the first position up to `position` whose event
+-- no longer matches what was written (first_changed_position), or why none can be named (the
+-- hashes were rewritten consistently along with the content, or positions were removed or
+-- reordered: only the digest shows it). A full pass over the store.
+-- A ledger_reader learns only whether the history changed and where. Raises LG005 on a NULL or
+-- negative position or a root that is not 32 bytes.
+CREATE OR REPLACE FUNCTION ledger.verify_digest(p_position bigint, p_root bytea)
+RETURNS TABLE (matches boolean, computed_root bytea, first_changed_position bigint, detail text)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_hashes bytea[];
+    v_found bigint;
+BEGIN
+    IF p_position IS NULL OR p_position < 0 OR p_root IS NULL OR pg_catalog.octet_length(p_root) <> 32 THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = 'a digest is a position of 0 or more and a 32-byte SHA-256 root';
+    END IF;
+    -- The recomputed hash of the event at each position 1..p_position, in position order.
+    SELECT pg_catalog.array_agg(c.chained ORDER BY p.position), pg_catalog.count(*),
+           pg_catalog.min(p.position) FILTER (WHERE c.chained IS DISTINCT FROM c.stored)
+    INTO v_hashes, v_found, first_changed_position
+    FROM ledger.event_positions AS p
+    JOIN ledger.chain_check() AS c ON c.id = p.id
+    WHERE p.position <= p_position;
+    computed_root := ledger.merkle_root_of(v_hashes);
+    matches := computed_root = p_root;
+    detail := CASE
+        WHEN matches THEN pg_catalog.format('the history up to position %s is the one digested', p_position)
+        WHEN v_found < p_position THEN pg_catalog.format(
+            'only %s of the events at positions 1..%s exist: events were removed or positions changed',
+            v_found, p_position)
+        WHEN first_changed_position IS NOT NULL THEN pg_catalog.format(
+            'the event at position %s (or one before it in its account) no longer matches what was written',
+            first_changed_position)
+        ELSE 'the history up to this position differs from the digest, with its hashes rewritten to match: '
+             || 'events were changed, removed or reordered and the chain recomputed'
+    END;
+    RETURN NEXT;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_digest(bigint, bytea) IS
+'Proves that today''s history extends a digest (position, root) taken earlier, recomputing every hash from the content; names the first changed position. Raises LG005.';
+-- functions/integrity/verify_snapshots.sql
+-- ledger.verify_snapshots(): checks every snapshot against the strict fold of its account's
+-- events up to its sequence number. Returns the snapshots that differ (no rows = every snapshot
+-- is the state it claims): the snapshot, the replayed state (NULL when the account's history
+-- cannot be folded that far: error says why). Snapshots are derived data that reads trust for
+-- speed (load_account, account_state_at, ...); a changed snapshot changes their answers, so
+-- check them, and repair with ledger.rebuild_snapshots. One pass over the events of the
+-- accounts that have snapshots. Raises nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.verify_snapshots()
+RETURNS TABLE (account_id uuid, sequence_number bigint, snapshot ledger.account, replayed ledger.account, error text)
+LANGUAGE plpgsql
+STABLE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+DECLARE
+    v_account uuid;
+    v_numbers bigint[];
+    v_states ledger.account[];
+BEGIN
+    FOR v_account IN SELECT DISTINCT s.account_id FROM ledger.account_snapshots AS s ORDER BY s.account_id LOOP
+        -- Computed first, returned after: an error in the fold must not leave half a result.
+        BEGIN
+            WITH folded AS (
+                SELECT e.sequence_number,
+                       ledger.account_fold(e) OVER (ORDER BY e.sequence_number) AS state
+                FROM ledger.events AS e
+                WHERE e.aggregate_id = v_account
+                  AND e.sequence_number <= (SELECT pg_catalog.max(s.sequence_number)
+                                            FROM ledger.account_snapshots AS s WHERE s.account_id = v_account)
+            )
+            SELECT pg_catalog.array_agg(s.sequence_number ORDER BY s.sequence_number),
+                   pg_catalog.array_agg(f.state ORDER BY s.sequence_number)
+            INTO v_numbers, v_states
+            FROM ledger.account_snapshots AS s
+            LEFT JOIN folded AS f ON f.sequence_number = s.sequence_number
+            WHERE s.account_id = v_account
+              AND ROW(s.account_id, s.owner_name, s.balance, s.sequence_number, s.opened_at, s.occurred_at)::ledger.account
+                  IS DISTINCT FROM f.state;
+        EXCEPTION
+            WHEN OTHERS THEN
+                RETURN QUERY
+                    SELECT s.account_id, s.sequence_number,
+                           ROW(s.account_id, s.owner_name, s.balance, s.sequence_number, s.opened_at,
+                               s.occurred_at)::ledger.account,
+                           NULL::ledger.account, SQLSTATE || ': ' || SQLERRM
+                    FROM ledger.account_snapshots AS s
+                    WHERE s.account_id = v_account
+                    ORDER BY s.sequence_number;
+                CONTINUE;
+        END;
+        RETURN QUERY
+            SELECT s.account_id, s.sequence_number,
+                   ROW(s.account_id, s.owner_name, s.balance, s.sequence_number, s.opened_at, s.occurred_at)::ledger.account,
+                   v_states[d.n], NULL::text
+            FROM pg_catalog.unnest(v_numbers) WITH ORDINALITY AS d (sequence_number, n)
+            JOIN ledger.account_snapshots AS s ON s.account_id = v_account AND s.sequence_number = d.sequence_number
+            ORDER BY s.sequence_number;
+    END LOOP;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.verify_snapshots() IS
+'Checks every snapshot against the fold of its account''s events up to it; returns those that differ (no rows = all correct).';
 -- functions/positions/assign_positions.sql
 -- ledger.assign_positions(max_count): the positioner. Gives the next global positions to at most
 -- max_count events whose transactions have committed, and returns how many it gave. Called by
@@ -4286,7 +5734,9 @@ COMMENT ON FUNCTION ledger.verify_batch(uuid, integer) IS
 --     below P;
 --   - each account's events get positions in sequence order;
 --   - only committed events get positions (or the caller's own, in its own transaction): an
---     open transaction holds back its own events, nothing else.
+--     open transaction holds back its own events, nothing else;
+--   - the ledger's Merkle tree (ledger.merkle_nodes, digest) grows by the same events, in the
+--     same order, in the same transaction.
 -- Never waits: when another session is positioning (or a migration runs), it returns 0 at once.
 -- Returns 0 on a hot standby, in a read-only transaction, and on a logical-replication copy that
 -- is still subscribed to ledger.event_positions (the primary's positions arrive as data there).
@@ -4322,6 +5772,14 @@ DECLARE
     v_cut xid8;
     v_taken bigint[];
     v_held xid8[];
+    v_frontier bytea[];
+    v_leaf bigint;
+    v_hash bytea;
+    v_level integer;
+    v_index bigint;
+    v_node_levels smallint[] := '{}';
+    v_node_indexes bigint[] := '{}';
+    v_node_hashes bytea[] := '{}';
 BEGIN
     IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION USING
@@ -4491,6 +5949,35 @@ BEGIN
     SELECT v_state.last_position + t.n, t.id
     FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n);
 
+    -- The Merkle tree grows by the same leaves, in position order (see ledger.merkle_nodes): each
+    -- new leaf pairs with the unpaired subtrees below it, like a carry in binary addition.
+    v_frontier := v_state.merkle_frontier;
+    v_leaf := v_state.last_position;
+    FOR v_hash IN
+        SELECT ledger.merkle_leaf(e.hash)
+        FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+        JOIN ledger.events AS e ON e.id = t.id
+        ORDER BY t.n
+    LOOP
+        v_level := 0;
+        v_index := v_leaf;
+        WHILE v_index % 2 = 1 LOOP
+            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
+            v_frontier[v_level + 1] := NULL;
+            v_level := v_level + 1;
+            v_index := v_index / 2;
+            v_node_levels := pg_catalog.array_append(v_node_levels, v_level::smallint);
+            v_node_indexes := pg_catalog.array_append(v_node_indexes, v_index);
+            v_node_hashes := pg_catalog.array_append(v_node_hashes, v_hash);
+        END LOOP;
+        v_frontier[v_level + 1] := v_hash;
+        v_leaf := v_leaf + 1;
+    END LOOP;
+    INSERT INTO ledger.merkle_nodes (level, index, hash)
+    SELECT n.level, n.index, n.hash FROM ROWS FROM (
+        pg_catalog.unnest(v_node_levels), pg_catalog.unnest(v_node_indexes), pg_catalog.unnest(v_node_hashes)
+    ) AS n (level, index, hash);
+
     UPDATE ledger.positioner AS p
     SET
         last_position = v_state.last_position + v_count,
@@ -4498,6 +5985,7 @@ BEGIN
         pending = v_state.pending,
         system_identifier = v_state.system_identifier,
         anchor_after = v_state.anchor_after,
+        merkle_frontier = v_frontier,
         positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
     RETURN v_count;
 END;
@@ -4903,7 +6391,8 @@ COMMENT ON FUNCTION ledger.metadata_uuid(jsonb, text) IS
 -- ledger.read_all(after_position, max_count): the events of every account in global position
 -- order, for consumers that follow the whole store: at most max_count events with a position
 -- above after_position (start at 0), upcast to the current event versions. A consumer keeps the
--- last position it handled (one number) and asks for what comes after it.
+-- last position it handled (one number) and asks for what comes after it. hash is the event's
+-- chain hash (ledger.event_hash), the leaf of the ledger's Merkle tree (ledger.inclusion_proof).
 --
 -- Gap-safe: positions are dense and final, so once a reader has seen position P no event can
 -- appear at or below P later; nothing is skipped and nothing comes twice. An open transaction
@@ -4928,7 +6417,8 @@ RETURNS TABLE (
     payload jsonb,
     metadata jsonb,
     occurred_at timestamptz,
-    recorded_at timestamptz
+    recorded_at timestamptz,
+    hash bytea
 )
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -4948,7 +6438,7 @@ BEGIN
     END IF;
     RETURN QUERY
         SELECT p.position, u.event_id, u.aggregate_id, u.sequence_number, u.event_type::text, u.event_version,
-               u.payload, u.metadata, u.occurred_at, u.recorded_at
+               u.payload, u.metadata, u.occurred_at, u.recorded_at, e.hash
         FROM ledger.event_positions AS p
         JOIN ledger.events AS e ON e.id = p.id
         CROSS JOIN LATERAL ledger.upcast(e) AS u
@@ -5529,7 +7019,7 @@ COMMENT ON FUNCTION ledger.append(uuid, bigint, jsonb) IS
 --
 -- How: the account's projection row is read; the idempotency keys and the expected version are
 -- checked against it; each event is folded onto that state with ledger.account_apply (the
--- domain rules); the new projection row is written only if the row is still at the version
+-- domain rules) and chained onto the account's last hash (ledger.event_hash, tamper evidence); the new projection row is written only if the row is still at the version
 -- read (ledger.store_projection, a compare-and-set that also takes its row lock), and the
 -- events (and, through the projection's trigger, the snapshots) in the same transaction. If
 -- another writer got there first, everything is decided again under the row lock. So writers
@@ -5559,6 +7049,8 @@ DECLARE
     v_events ledger.events[] := p_events;
     v_event ledger.events;
     v_state ledger.account;
+    v_hash bytea;
+    v_final ledger.events[];
     v_stored_version bigint;
     v_version bigint;
     v_clock timestamptz;
@@ -5598,13 +7090,15 @@ BEGIN
     <<rounds>>
     FOR v_round IN 1 .. 3 LOOP
         IF v_round = 1 THEN
-            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
-            INTO v_state
+            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at, a.last_hash
+            INTO v_state.account_id, v_state.owner_name, v_state.balance, v_state.version, v_state.opened_at,
+                 v_state.last_event_at, v_hash
             FROM ledger.accounts AS a
             WHERE a.account_id = p_aggregate_id;
         ELSE
-            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
-            INTO v_state
+            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at, a.last_hash
+            INTO v_state.account_id, v_state.owner_name, v_state.balance, v_state.version, v_state.opened_at,
+                 v_state.last_event_at, v_hash
             FROM ledger.accounts AS a
             WHERE a.account_id = p_aggregate_id
             FOR UPDATE;
@@ -5635,6 +7129,7 @@ BEGIN
         v_clock := pg_catalog.clock_timestamp();
         -- The time of events given without occurred_at; GREATEST skips the NULL of a new account.
         v_default_time := GREATEST(v_clock, v_state.last_event_at);
+        v_final := '{}';
         FOR v_i IN 1 .. v_count LOOP
             v_event := v_events[v_i];
             IF v_event.occurred_at IS NULL THEN
@@ -5650,39 +7145,44 @@ BEGIN
             v_event.aggregate_id := p_aggregate_id;
             v_event.sequence_number := v_version + v_i;
             v_state := ledger.account_apply(v_state, v_event);
+            -- The stored row: its id, time of recording and place in the account's hash chain.
+            v_event.event_id := coalesce(v_event.event_id, pg_catalog.gen_random_uuid());
+            v_event.recorded_at := v_clock;
+            v_hash := ledger.event_hash(v_hash, v_event);
+            v_event.hash := v_hash;
+            v_final[v_i] := v_event;
             -- Store the projection at every snapshot boundary inside a batch, so the trigger
             -- ledger.take_snapshot sees (and copies) the state at exactly every Nth event.
             IF v_i < v_count AND v_state.version % v_interval = 0 THEN
-                IF NOT ledger.store_projection(v_state, v_stored_version) THEN
+                IF NOT ledger.store_projection(v_state, v_stored_version, v_hash) THEN
                     CONTINUE rounds;
                 END IF;
                 v_stored_version := v_state.version;
             END IF;
         END LOOP;
 
-        IF NOT ledger.store_projection(v_state, v_stored_version) THEN
+        IF NOT ledger.store_projection(v_state, v_stored_version, v_hash) THEN
             CONTINUE rounds;
         END IF;
 
         IF v_count = 1 THEN
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
-                payload, metadata, occurred_at, recorded_at
+                payload, metadata, occurred_at, recorded_at, hash
             )
             VALUES (
-                coalesce(v_event.event_id, pg_catalog.gen_random_uuid()), p_aggregate_id, v_state.version,
-                v_event.event_type, v_event.event_version, v_event.payload, v_event.metadata,
-                v_event.occurred_at, v_clock
+                v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
+                v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
             );
         ELSE
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
-                payload, metadata, occurred_at, recorded_at
+                payload, metadata, occurred_at, recorded_at, hash
             )
-            SELECT coalesce(e.event_id, pg_catalog.gen_random_uuid()), p_aggregate_id, v_version + e.ordinality,
-                   e.event_type, e.event_version, e.payload, e.metadata,
-                   coalesce(e.occurred_at, v_default_time), v_clock
-            FROM pg_catalog.unnest(v_events) WITH ORDINALITY AS e;
+            SELECT e.event_id, p_aggregate_id, e.sequence_number, e.event_type, e.event_version,
+                   e.payload, e.metadata, e.occurred_at, v_clock, e.hash
+            FROM pg_catalog.unnest(v_final) AS e
+            ORDER BY e.sequence_number;
         END IF;
 
         RETURN v_state.version;
@@ -6231,28 +7731,33 @@ $function$;
 COMMENT ON FUNCTION ledger.parse_event(jsonb, integer) IS
 'Checks one event object given to ledger.append and returns it canonical, as an unsaved ledger.events row. Raises LG005 naming the offending field.';
 -- functions/write/store_projection.sql
--- ledger.store_projection(state, previous_version): writes an account's projection row for
--- ledger.append, as a compare-and-set. previous_version NULL: insert the row (the account's
+-- ledger.store_projection(state, previous_version, last_hash): writes an account's projection row
+-- (with the hash of its last event, the head of its chain) for ledger.append, as a compare-and-set. previous_version NULL: insert the row (the account's
 -- first write; a concurrent creator of the same account waits on the primary key). Otherwise:
 -- update the row only if it is still at previous_version. Returns false when the row was not
 -- written because another writer got there first (it exists already, or its version moved):
 -- the caller must then start again, under the row lock. Raises nothing of its own.
-CREATE OR REPLACE FUNCTION ledger.store_projection(p_state ledger.account, p_previous_version bigint)
+CREATE OR REPLACE FUNCTION ledger.store_projection(
+    p_state ledger.account,
+    p_previous_version bigint,
+    p_last_hash bytea
+)
 RETURNS boolean
 LANGUAGE plpgsql
 AS $function$
 BEGIN
     IF p_previous_version IS NULL THEN
-        INSERT INTO ledger.accounts (account_id, owner_name, balance, version, opened_at, last_event_at)
+        INSERT INTO ledger.accounts (account_id, owner_name, balance, version, opened_at, last_event_at, last_hash)
         VALUES (p_state.account_id, p_state.owner_name, p_state.balance, p_state.version,
-                p_state.opened_at, p_state.last_event_at)
+                p_state.opened_at, p_state.last_event_at, p_last_hash)
         ON CONFLICT (account_id) DO NOTHING;
     ELSE
         UPDATE ledger.accounts AS a
         SET owner_name = p_state.owner_name,
             balance = p_state.balance,
             version = p_state.version,
-            last_event_at = p_state.last_event_at
+            last_event_at = p_state.last_event_at,
+            last_hash = p_last_hash
         WHERE a.account_id = p_state.account_id
           AND a.version = p_previous_version;
     END IF;
@@ -6260,7 +7765,7 @@ BEGIN
 END;
 $function$;
 
-COMMENT ON FUNCTION ledger.store_projection(ledger.account, bigint) IS
+COMMENT ON FUNCTION ledger.store_projection(ledger.account, bigint, bytea) IS
 'Compare-and-set of a projection row for ledger.append: insert when previous_version is NULL, else update if still at it; false if another writer won.';
 -- functions/write/stored_batch_version.sql
 -- ledger.stored_batch_version(aggregate_id, events): the idempotency check of ledger.append.
@@ -6565,6 +8070,12 @@ DECLARE
         ledger.read_stream(uuid, bigint, integer),
         ledger.verify(),
         ledger.verify_batch(uuid, integer),
+        ledger.verify_snapshots(),
+        ledger.verify_chain(),
+        ledger.verify_digest(bigint, bytea),
+        ledger.digest(),
+        ledger.inclusion_proof(bigint, bigint),
+        ledger.consistency_proof(bigint, bigint),
         ledger.stats(),
         ledger.accounts_list(uuid, integer),
         ledger.find_accounts(text, uuid, integer),

@@ -81,7 +81,8 @@ def test_projection_row_columns_match_the_fold_state_type(db: psycopg.Connection
         ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
-    assert columns("ledger.accounts") == columns("ledger.account")
+    # The fold's state, then the head of the account's hash chain (not part of the state).
+    assert columns("ledger.accounts") == [*columns("ledger.account"), ("last_hash", "bytea")]
 
 
 def test_database_stamps_a_missing_time_after_the_previous_event(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
@@ -104,7 +105,7 @@ def test_verify_and_its_pages_find_every_kind_of_difference(ledger: Ledger, db: 
     db.execute("UPDATE ledger.accounts SET balance = 6.00 WHERE account_id = %s", (accounts[1],))
     db.execute("DELETE FROM ledger.accounts WHERE account_id = %s", (accounts[3],))
     db.execute(
-        "INSERT INTO ledger.accounts VALUES (%s, 'Ghost', 1.00, 1, now(), now())",
+        "INSERT INTO ledger.accounts VALUES (%s, 'Ghost', 1.00, 1, now(), now(), sha256('ghost'))",
         (ghost,),
     )
     expected = sorted([accounts[1], accounts[3], ghost])

@@ -50,8 +50,9 @@ def test_accounts_are_found_by_owner_prefix_in_any_case(ledger: Ledger) -> None:
 def test_finding_and_listing_use_their_indexes(db: psycopg.Connection[Any]) -> None:
     # 20,000 projection rows written directly (no events: only the plans are looked at here).
     db.execute(
-        "INSERT INTO ledger.accounts (account_id, owner_name, balance, version, opened_at, last_event_at)"
-        " SELECT gen_random_uuid(), 'Owner ' || i, 0.00, 1, now(), now() FROM generate_series(1, 20000) AS i"
+        "INSERT INTO ledger.accounts (account_id, owner_name, balance, version, opened_at, last_event_at, last_hash)"
+        " SELECT gen_random_uuid(), 'Owner ' || i, 0.00, 1, now(), now(), sha256('x')"
+        " FROM generate_series(1, 20000) AS i"
     )
     db.execute("ANALYZE ledger.accounts")
     plans = {
@@ -131,8 +132,8 @@ def test_metadata_stored_too_deep_before_the_cap_is_read_not_fatal(
     deep = '{"a":' * 2000 + "1" + "}" * 2000
     db.execute(  # as the earlier release's append did (the owner writes directly here)
         "INSERT INTO ledger.events (event_id, aggregate_id, sequence_number, event_type, event_version, payload,"
-        " metadata, occurred_at) VALUES (gen_random_uuid(), %s, 2, 'MoneyDeposited', 2,"
-        ' \'{"amount": "1.00", "reference": null}\', %s::jsonb, now())',
+        " metadata, occurred_at, hash) VALUES (gen_random_uuid(), %s, 2, 'MoneyDeposited', 2,"
+        ' \'{"amount": "1.00", "reference": null}\', %s::jsonb, now(), sha256(\'x\'))',
         (account, deep),
     )
     db.execute(

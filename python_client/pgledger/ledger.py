@@ -116,11 +116,62 @@ class Totals:
 
 @dataclass(frozen=True, slots=True)
 class Mismatch:
-    """An account whose replay differs from its projection row (a row of ledger.verify())."""
+    """An account whose replay differs from its projection row (a row of ledger.verify()); error
+    when its history cannot be folded at all (SQLSTATE: message)."""
 
     account_id: UUID
     projection: AccountState | None
     replayed: AccountState | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotMismatch:
+    """A snapshot that is not the fold of its account's events up to it (ledger.verify_snapshots())."""
+
+    account_id: UUID
+    sequence_number: int
+    snapshot: AccountState
+    replayed: AccountState | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProblem:
+    """A row of ledger.verify_chain(): where the stored history is not the one written (account_id
+    None: the whole ledger's positions or Merkle tree)."""
+
+    account_id: UUID | None
+    sequence_number: int | None
+    position: int | None
+    problem: str
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """The ledger's digest (ledger.digest()): the Merkle root of every event up to `position`."""
+
+    position: int
+    root: bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": "pgledger-digest-v1", "position": self.position, "root": self.root.hex()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Digest:
+        if data.get("format") != "pgledger-digest-v1":
+            raise ValueError(f"not a pgledger digest (format {data.get('format')!r})")
+        return cls(_int("position", data["position"]), bytes.fromhex(_str("root", data["root"])))
+
+
+@dataclass(frozen=True, slots=True)
+class DigestCheck:
+    """The answer of ledger.verify_digest(): whether today's history extends a digest."""
+
+    matches: bool
+    computed_root: bytes
+    first_changed_position: int | None
+    detail: str
 
 
 #: The key under which read_json keeps JSON text too deeply nested for Python's parser.
@@ -346,17 +397,65 @@ class Ledger:
     def verify(self) -> list[Mismatch]:
         """Every account whose replay differs from its projection row (empty: all equal)."""
         self._register_composites()
-        rows = self._rows("SELECT account_id, projection, replayed FROM ledger.verify()", ())
-        return [Mismatch(row[0], row[1], row[2]) for row in rows]
+        rows = self._rows("SELECT account_id, projection, replayed, error FROM ledger.verify()", ())
+        return [Mismatch(*row) for row in rows]
 
     def verify_batch(self, after: UUID | None, max_count: int) -> list[tuple[UUID, bool, Mismatch]]:
         """One page of verify: (account_id, replay equals projection, both states) per account."""
         self._register_composites()
         rows = self._rows(
-            "SELECT account_id, equal, projection, replayed FROM ledger.verify_batch(%s::uuid, %s::integer)",
+            "SELECT account_id, equal, projection, replayed, error FROM ledger.verify_batch(%s::uuid, %s::integer)",
             (_uuid("after", after, optional=True), _int("max_count", max_count)),
         )
-        return [(row[0], row[1], Mismatch(row[0], row[2], row[3])) for row in rows]
+        return [(row[0], row[1], Mismatch(row[0], row[2], row[3], row[4])) for row in rows]
+
+    def verify_snapshots(self) -> list[SnapshotMismatch]:
+        """Every snapshot that is not the fold of its account's events up to it (empty: all correct)."""
+        self._register_composites()
+        rows = self._rows(
+            "SELECT account_id, sequence_number, snapshot, replayed, error FROM ledger.verify_snapshots()", ()
+        )
+        return [SnapshotMismatch(*row) for row in rows]
+
+    def verify_chain(self) -> list[ChainProblem]:
+        """Where the stored history is not the one written (empty: intact): the first broken event of
+        each account, and the ledger's positions and Merkle tree (see ledger.verify_chain)."""
+        return self._typed(
+            ChainProblem, "SELECT account_id, sequence_number, position, problem FROM ledger.verify_chain()", ()
+        )
+
+    def digest(self) -> Digest:
+        """The ledger's digest now: keep it outside the database, check it later with verify_digest."""
+        (row,) = self._typed(Digest, "SELECT position, root FROM ledger.digest()", ())
+        return row
+
+    def verify_digest(self, digest: Digest) -> DigestCheck:
+        """Whether today's history extends `digest`, every hash recomputed from the content."""
+        if not isinstance(digest, Digest):
+            raise TypeError(f"digest must be a pgledger Digest, got {type(digest).__name__}")
+        (row,) = self._typed(
+            DigestCheck,
+            "SELECT matches, computed_root, first_changed_position, detail"
+            " FROM ledger.verify_digest(%s::bigint, %s::bytea)",
+            (digest.position, digest.root),
+        )
+        return row
+
+    def inclusion_proof(self, position: int, tree_size: int | None = None) -> dict[str, Any]:
+        """The proof (JSON) that the event at `position` is in the tree of `tree_size` events;
+        pgledger.proof.verify_inclusion checks it with no database."""
+        return self._json(
+            "SELECT ledger.inclusion_proof(%s::bigint, %s::bigint)",
+            (_int("position", position), _int("tree_size", tree_size, optional=True)),
+        )
+
+    def consistency_proof(self, old_size: int, new_size: int | None = None) -> dict[str, Any]:
+        """The proof (JSON) that the tree of `new_size` events extends the tree of `old_size`;
+        pgledger.proof.verify_consistency checks it with no database."""
+        return self._json(
+            "SELECT ledger.consistency_proof(%s::bigint, %s::bigint)",
+            (_int("old_size", old_size), _int("new_size", new_size, optional=True)),
+        )
 
     def stats(self) -> LedgerStats:
         """How many accounts, events and snapshots the ledger holds, and the snapshot interval."""
@@ -479,6 +578,12 @@ class Ledger:
                 event_ids=event_ids,
             ) from error
 
+    def _json(self, query: str, params: Sequence[Any]) -> dict[str, Any]:
+        with self._translated():
+            row = self._connection().execute(query, params).fetchone()
+        assert row is not None and isinstance(row[0], dict)
+        return row[0]
+
     def _scalar(self, query: str, params: Sequence[Any]) -> int:
         with self._translated():
             row = self._connection().execute(query, params).fetchone()
@@ -574,11 +679,15 @@ def _jsonb(value: Mapping[str, Any] | None) -> Jsonb | None:
 __all__ = [
     "READ_ALL",
     "READ_STREAM",
+    "ChainProblem",
     "DailyTotal",
+    "Digest",
+    "DigestCheck",
     "HistoryEntry",
     "Ledger",
     "LedgerStats",
     "Mismatch",
+    "SnapshotMismatch",
     "Totals",
     "configure",
     "recorded",

@@ -37,7 +37,7 @@ AS $function$
             p_event.id, p_event.event_id, p_event.aggregate_id, p_event.sequence_number, p_event.event_type,
             ledger.current_event_version(p_event.event_type),
             ledger.upcast_payload(p_event.event_type, p_event.event_version, p_event.payload),
-            p_event.metadata, p_event.occurred_at, p_event.recorded_at, p_event.transaction_id
+            p_event.metadata, p_event.occurred_at, p_event.recorded_at, p_event.transaction_id, p_event.hash
         )::ledger.events
     END;
 $function$;

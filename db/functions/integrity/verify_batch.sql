@@ -1,10 +1,11 @@
 -- ledger.verify_batch(after, max_count): ledger.verify one page at a time, for progress
 -- reporting. Takes the next `max_count` account ids after `after` (NULL: from the start) among
 -- the accounts of the projection and of the event store, and returns one row per account:
--- whether its full replay equals its projection row, and both states. Page on the last
+-- whether its full replay equals its projection row, both states, and the fold's error when its
+-- history cannot be folded (the account is reported, the page goes on). Page on the last
 -- account_id returned; an empty page means done. Raises LG005 unless max_count >= 1.
 CREATE OR REPLACE FUNCTION ledger.verify_batch(p_after uuid, p_max_count integer)
-RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account)
+RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account, error text)
 LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
@@ -42,18 +43,15 @@ BEGIN
         LIMIT p_max_count
     ),
     checked AS (
-        SELECT p.id,
-               (SELECT ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
-                FROM ledger.accounts AS a WHERE a.account_id = p.id) AS projection,
-               (SELECT ledger.account_fold(e ORDER BY e.sequence_number)
-                FROM ledger.events AS e WHERE e.aggregate_id = p.id) AS replayed
+        SELECT c.*
         FROM page AS p
+        CROSS JOIN LATERAL ledger.verify_account(p.id) AS c
     )
-    SELECT c.id, c.projection IS NOT DISTINCT FROM c.replayed, c.projection, c.replayed
+    SELECT c.account_id, c.equal, c.projection, c.replayed, c.error
     FROM checked AS c
-    ORDER BY c.id;
+    ORDER BY c.account_id;
 END;
 $function$;
 
 COMMENT ON FUNCTION ledger.verify_batch(uuid, integer) IS
-'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection. Raises LG005 on max_count < 1.';
+'One page of ledger.verify: the next accounts after an id, each with whether replay equals projection (and the fold''s error, if any). Raises LG005 on max_count < 1.';

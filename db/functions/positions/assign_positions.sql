@@ -11,7 +11,9 @@
 --     below P;
 --   - each account's events get positions in sequence order;
 --   - only committed events get positions (or the caller's own, in its own transaction): an
---     open transaction holds back its own events, nothing else.
+--     open transaction holds back its own events, nothing else;
+--   - the ledger's Merkle tree (ledger.merkle_nodes, digest) grows by the same events, in the
+--     same order, in the same transaction.
 -- Never waits: when another session is positioning (or a migration runs), it returns 0 at once.
 -- Returns 0 on a hot standby, in a read-only transaction, and on a logical-replication copy that
 -- is still subscribed to ledger.event_positions (the primary's positions arrive as data there).
@@ -47,6 +49,14 @@ DECLARE
     v_cut xid8;
     v_taken bigint[];
     v_held xid8[];
+    v_frontier bytea[];
+    v_leaf bigint;
+    v_hash bytea;
+    v_level integer;
+    v_index bigint;
+    v_node_levels smallint[] := '{}';
+    v_node_indexes bigint[] := '{}';
+    v_node_hashes bytea[] := '{}';
 BEGIN
     IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION USING
@@ -216,6 +226,35 @@ BEGIN
     SELECT v_state.last_position + t.n, t.id
     FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n);
 
+    -- The Merkle tree grows by the same leaves, in position order (see ledger.merkle_nodes): each
+    -- new leaf pairs with the unpaired subtrees below it, like a carry in binary addition.
+    v_frontier := v_state.merkle_frontier;
+    v_leaf := v_state.last_position;
+    FOR v_hash IN
+        SELECT ledger.merkle_leaf(e.hash)
+        FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+        JOIN ledger.events AS e ON e.id = t.id
+        ORDER BY t.n
+    LOOP
+        v_level := 0;
+        v_index := v_leaf;
+        WHILE v_index % 2 = 1 LOOP
+            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
+            v_frontier[v_level + 1] := NULL;
+            v_level := v_level + 1;
+            v_index := v_index / 2;
+            v_node_levels := pg_catalog.array_append(v_node_levels, v_level::smallint);
+            v_node_indexes := pg_catalog.array_append(v_node_indexes, v_index);
+            v_node_hashes := pg_catalog.array_append(v_node_hashes, v_hash);
+        END LOOP;
+        v_frontier[v_level + 1] := v_hash;
+        v_leaf := v_leaf + 1;
+    END LOOP;
+    INSERT INTO ledger.merkle_nodes (level, index, hash)
+    SELECT n.level, n.index, n.hash FROM ROWS FROM (
+        pg_catalog.unnest(v_node_levels), pg_catalog.unnest(v_node_indexes), pg_catalog.unnest(v_node_hashes)
+    ) AS n (level, index, hash);
+
     UPDATE ledger.positioner AS p
     SET
         last_position = v_state.last_position + v_count,
@@ -223,6 +262,7 @@ BEGIN
         pending = v_state.pending,
         system_identifier = v_state.system_identifier,
         anchor_after = v_state.anchor_after,
+        merkle_frontier = v_frontier,
         positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
     RETURN v_count;
 END;

@@ -1,7 +1,8 @@
 -- ledger.read_all(after_position, max_count): the events of every account in global position
 -- order, for consumers that follow the whole store: at most max_count events with a position
 -- above after_position (start at 0), upcast to the current event versions. A consumer keeps the
--- last position it handled (one number) and asks for what comes after it.
+-- last position it handled (one number) and asks for what comes after it. hash is the event's
+-- chain hash (ledger.event_hash), the leaf of the ledger's Merkle tree (ledger.inclusion_proof).
 --
 -- Gap-safe: positions are dense and final, so once a reader has seen position P no event can
 -- appear at or below P later; nothing is skipped and nothing comes twice. An open transaction
@@ -26,7 +27,8 @@ RETURNS TABLE (
     payload jsonb,
     metadata jsonb,
     occurred_at timestamptz,
-    recorded_at timestamptz
+    recorded_at timestamptz,
+    hash bytea
 )
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -46,7 +48,7 @@ BEGIN
     END IF;
     RETURN QUERY
         SELECT p.position, u.event_id, u.aggregate_id, u.sequence_number, u.event_type::text, u.event_version,
-               u.payload, u.metadata, u.occurred_at, u.recorded_at
+               u.payload, u.metadata, u.occurred_at, u.recorded_at, e.hash
         FROM ledger.event_positions AS p
         JOIN ledger.events AS e ON e.id = p.id
         CROSS JOIN LATERAL ledger.upcast(e) AS u

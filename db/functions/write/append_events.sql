@@ -7,7 +7,7 @@
 --
 -- How: the account's projection row is read; the idempotency keys and the expected version are
 -- checked against it; each event is folded onto that state with ledger.account_apply (the
--- domain rules); the new projection row is written only if the row is still at the version
+-- domain rules) and chained onto the account's last hash (ledger.event_hash, tamper evidence); the new projection row is written only if the row is still at the version
 -- read (ledger.store_projection, a compare-and-set that also takes its row lock), and the
 -- events (and, through the projection's trigger, the snapshots) in the same transaction. If
 -- another writer got there first, everything is decided again under the row lock. So writers
@@ -37,6 +37,8 @@ DECLARE
     v_events ledger.events[] := p_events;
     v_event ledger.events;
     v_state ledger.account;
+    v_hash bytea;
+    v_final ledger.events[];
     v_stored_version bigint;
     v_version bigint;
     v_clock timestamptz;
@@ -76,13 +78,15 @@ BEGIN
     <<rounds>>
     FOR v_round IN 1 .. 3 LOOP
         IF v_round = 1 THEN
-            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
-            INTO v_state
+            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at, a.last_hash
+            INTO v_state.account_id, v_state.owner_name, v_state.balance, v_state.version, v_state.opened_at,
+                 v_state.last_event_at, v_hash
             FROM ledger.accounts AS a
             WHERE a.account_id = p_aggregate_id;
         ELSE
-            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
-            INTO v_state
+            SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at, a.last_hash
+            INTO v_state.account_id, v_state.owner_name, v_state.balance, v_state.version, v_state.opened_at,
+                 v_state.last_event_at, v_hash
             FROM ledger.accounts AS a
             WHERE a.account_id = p_aggregate_id
             FOR UPDATE;
@@ -113,6 +117,7 @@ BEGIN
         v_clock := pg_catalog.clock_timestamp();
         -- The time of events given without occurred_at; GREATEST skips the NULL of a new account.
         v_default_time := GREATEST(v_clock, v_state.last_event_at);
+        v_final := '{}';
         FOR v_i IN 1 .. v_count LOOP
             v_event := v_events[v_i];
             IF v_event.occurred_at IS NULL THEN
@@ -128,39 +133,44 @@ BEGIN
             v_event.aggregate_id := p_aggregate_id;
             v_event.sequence_number := v_version + v_i;
             v_state := ledger.account_apply(v_state, v_event);
+            -- The stored row: its id, time of recording and place in the account's hash chain.
+            v_event.event_id := coalesce(v_event.event_id, pg_catalog.gen_random_uuid());
+            v_event.recorded_at := v_clock;
+            v_hash := ledger.event_hash(v_hash, v_event);
+            v_event.hash := v_hash;
+            v_final[v_i] := v_event;
             -- Store the projection at every snapshot boundary inside a batch, so the trigger
             -- ledger.take_snapshot sees (and copies) the state at exactly every Nth event.
             IF v_i < v_count AND v_state.version % v_interval = 0 THEN
-                IF NOT ledger.store_projection(v_state, v_stored_version) THEN
+                IF NOT ledger.store_projection(v_state, v_stored_version, v_hash) THEN
                     CONTINUE rounds;
                 END IF;
                 v_stored_version := v_state.version;
             END IF;
         END LOOP;
 
-        IF NOT ledger.store_projection(v_state, v_stored_version) THEN
+        IF NOT ledger.store_projection(v_state, v_stored_version, v_hash) THEN
             CONTINUE rounds;
         END IF;
 
         IF v_count = 1 THEN
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
-                payload, metadata, occurred_at, recorded_at
+                payload, metadata, occurred_at, recorded_at, hash
             )
             VALUES (
-                coalesce(v_event.event_id, pg_catalog.gen_random_uuid()), p_aggregate_id, v_state.version,
-                v_event.event_type, v_event.event_version, v_event.payload, v_event.metadata,
-                v_event.occurred_at, v_clock
+                v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
+                v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
             );
         ELSE
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
-                payload, metadata, occurred_at, recorded_at
+                payload, metadata, occurred_at, recorded_at, hash
             )
-            SELECT coalesce(e.event_id, pg_catalog.gen_random_uuid()), p_aggregate_id, v_version + e.ordinality,
-                   e.event_type, e.event_version, e.payload, e.metadata,
-                   coalesce(e.occurred_at, v_default_time), v_clock
-            FROM pg_catalog.unnest(v_events) WITH ORDINALITY AS e;
+            SELECT e.event_id, p_aggregate_id, e.sequence_number, e.event_type, e.event_version,
+                   e.payload, e.metadata, e.occurred_at, v_clock, e.hash
+            FROM pg_catalog.unnest(v_final) AS e
+            ORDER BY e.sequence_number;
         END IF;
 
         RETURN v_state.version;
