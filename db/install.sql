@@ -3600,6 +3600,7 @@ DECLARE
     v_distinct_ids bigint;
     v_original bigint;
     v_interval integer;
+    v_inserted integer;
 BEGIN
     IF p_aggregate_id IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LG005', MESSAGE = 'aggregate_id must not be null';
@@ -3714,7 +3715,9 @@ BEGIN
             VALUES (
                 v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
                 v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
-            );
+            )
+            ON CONFLICT (event_id) DO NOTHING;
+            GET DIAGNOSTICS v_inserted = ROW_COUNT;
         ELSE
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
@@ -3723,7 +3726,19 @@ BEGIN
             SELECT e.event_id, p_aggregate_id, e.sequence_number, e.event_type, e.event_version,
                    e.payload, e.metadata, e.occurred_at, v_clock, e.hash
             FROM pg_catalog.unnest(v_final) AS e
-            ORDER BY e.sequence_number;
+            ORDER BY e.sequence_number
+            ON CONFLICT (event_id) DO NOTHING;
+            GET DIAGNOSTICS v_inserted = ROW_COUNT;
+        END IF;
+        -- An event_id stored meanwhile by another account's append (this one waited for it to
+        -- commit): the same key for two different events.
+        IF v_inserted < v_count THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'LG008',
+                MESSAGE = pg_catalog.format(
+                    'an event_id of this batch was stored for another account while it was being appended to %s',
+                    p_aggregate_id),
+                HINT = 'Reuse event_ids only to retry the very same append; give new events new event_ids.';
         END IF;
 
         RETURN v_state.version;
@@ -3853,8 +3868,9 @@ COMMENT ON FUNCTION ledger.check_occurred_at(timestamptz, text) IS
 'The occurred_at rule (finite, from 1900-01-01 UTC on; NULL passes); returns it or raises LG005 naming the field.';
 -- functions/write/check_owner_name.sql
 -- ledger.check_owner_name(owner_name, field): the rule for owner names, shared by
--- ledger.parse_event and ledger.open_account: 1 to 200 characters, not blank, no control
--- characters. Returns the name unchanged. Raises LG005 naming `field` and why.
+-- ledger.parse_event and ledger.open_account: 1 to 200 characters, at least one visible (not only
+-- white space, zero-width or filler characters), no control or bidirectional control characters.
+-- Returns the name unchanged. Raises LG005 naming `field` and why.
 CREATE OR REPLACE FUNCTION ledger.check_owner_name(p_owner_name text, p_field text)
 RETURNS text
 LANGUAGE plpgsql
@@ -3867,11 +3883,19 @@ BEGIN
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format('%s is required', p_field);
     END IF;
-    -- Blank: nothing but Unicode white space (no-break, ideographic and other spaces included).
-    IF p_owner_name ~ '^[\s\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]*$' THEN
+    -- Blank: nothing but white space and characters that show nothing (format and other
+    -- default-ignorable code points, Hangul and Braille fillers): such a name cannot be read.
+    IF p_owner_name ~ '^[\s\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001d173-\U0001d17a\U000e0000-\U000e0fff]*$' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('%s must not be empty or blank', p_field);
+            MESSAGE = pg_catalog.format('%s must not be empty or blank', p_field),
+            HINT = 'A name needs at least one visible character (white space, zero-width and filler characters show nothing).';
+    END IF;
+    -- Bidirectional controls make a name display as something else (U+202E shows the rest reversed).
+    IF p_owner_name ~ '[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('%s must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)', p_field);
     END IF;
     IF pg_catalog.char_length(p_owner_name) > 200 THEN
         RAISE EXCEPTION USING
@@ -3889,7 +3913,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION ledger.check_owner_name(text, text) IS
-'The owner name rule (1..200 characters, not blank, no control characters); returns it or raises LG005 naming the field.';
+'The owner name rule (1..200 characters, a visible one among them, no control or bidirectional control characters); returns it or raises LG005 naming the field.';
 -- functions/write/check_reference.sql
 -- ledger.check_reference(reference, field): the rule for a deposit's reference (MoneyDeposited
 -- version 2): NULL, or 1 to 140 characters without control characters. Returns it. Raises
@@ -4229,7 +4253,7 @@ BEGIN
                     v_where, pg_catalog.jsonb_typeof(v_value));
         END IF;
         v_text := v_value #>> '{}';
-        IF v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
+        IF v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|z|[+-][0-9]{2}(:?[0-9]{2}(:?[0-9]{2})?)?)$' THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'LG005',
                 MESSAGE = pg_catalog.format(
@@ -7059,6 +7083,7 @@ DECLARE
     v_distinct_ids bigint;
     v_original bigint;
     v_interval integer;
+    v_inserted integer;
 BEGIN
     IF p_aggregate_id IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LG005', MESSAGE = 'aggregate_id must not be null';
@@ -7173,7 +7198,9 @@ BEGIN
             VALUES (
                 v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
                 v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
-            );
+            )
+            ON CONFLICT (event_id) DO NOTHING;
+            GET DIAGNOSTICS v_inserted = ROW_COUNT;
         ELSE
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
@@ -7182,7 +7209,19 @@ BEGIN
             SELECT e.event_id, p_aggregate_id, e.sequence_number, e.event_type, e.event_version,
                    e.payload, e.metadata, e.occurred_at, v_clock, e.hash
             FROM pg_catalog.unnest(v_final) AS e
-            ORDER BY e.sequence_number;
+            ORDER BY e.sequence_number
+            ON CONFLICT (event_id) DO NOTHING;
+            GET DIAGNOSTICS v_inserted = ROW_COUNT;
+        END IF;
+        -- An event_id stored meanwhile by another account's append (this one waited for it to
+        -- commit): the same key for two different events.
+        IF v_inserted < v_count THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'LG008',
+                MESSAGE = pg_catalog.format(
+                    'an event_id of this batch was stored for another account while it was being appended to %s',
+                    p_aggregate_id),
+                HINT = 'Reuse event_ids only to retry the very same append; give new events new event_ids.';
         END IF;
 
         RETURN v_state.version;
@@ -7312,8 +7351,9 @@ COMMENT ON FUNCTION ledger.check_occurred_at(timestamptz, text) IS
 'The occurred_at rule (finite, from 1900-01-01 UTC on; NULL passes); returns it or raises LG005 naming the field.';
 -- functions/write/check_owner_name.sql
 -- ledger.check_owner_name(owner_name, field): the rule for owner names, shared by
--- ledger.parse_event and ledger.open_account: 1 to 200 characters, not blank, no control
--- characters. Returns the name unchanged. Raises LG005 naming `field` and why.
+-- ledger.parse_event and ledger.open_account: 1 to 200 characters, at least one visible (not only
+-- white space, zero-width or filler characters), no control or bidirectional control characters.
+-- Returns the name unchanged. Raises LG005 naming `field` and why.
 CREATE OR REPLACE FUNCTION ledger.check_owner_name(p_owner_name text, p_field text)
 RETURNS text
 LANGUAGE plpgsql
@@ -7326,11 +7366,19 @@ BEGIN
             ERRCODE = 'LG005',
             MESSAGE = pg_catalog.format('%s is required', p_field);
     END IF;
-    -- Blank: nothing but Unicode white space (no-break, ideographic and other spaces included).
-    IF p_owner_name ~ '^[\s\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]*$' THEN
+    -- Blank: nothing but white space and characters that show nothing (format and other
+    -- default-ignorable code points, Hangul and Braille fillers): such a name cannot be read.
+    IF p_owner_name ~ '^[\s\u00a0\u00ad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u2800\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001d173-\U0001d17a\U000e0000-\U000e0fff]*$' THEN
         RAISE EXCEPTION USING
             ERRCODE = 'LG005',
-            MESSAGE = pg_catalog.format('%s must not be empty or blank', p_field);
+            MESSAGE = pg_catalog.format('%s must not be empty or blank', p_field),
+            HINT = 'A name needs at least one visible character (white space, zero-width and filler characters show nothing).';
+    END IF;
+    -- Bidirectional controls make a name display as something else (U+202E shows the rest reversed).
+    IF p_owner_name ~ '[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]' THEN
+        RAISE EXCEPTION USING
+            ERRCODE = 'LG005',
+            MESSAGE = pg_catalog.format('%s must not contain bidirectional control characters (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F, U+061C)', p_field);
     END IF;
     IF pg_catalog.char_length(p_owner_name) > 200 THEN
         RAISE EXCEPTION USING
@@ -7348,7 +7396,7 @@ END;
 $function$;
 
 COMMENT ON FUNCTION ledger.check_owner_name(text, text) IS
-'The owner name rule (1..200 characters, not blank, no control characters); returns it or raises LG005 naming the field.';
+'The owner name rule (1..200 characters, a visible one among them, no control or bidirectional control characters); returns it or raises LG005 naming the field.';
 -- functions/write/check_reference.sql
 -- ledger.check_reference(reference, field): the rule for a deposit's reference (MoneyDeposited
 -- version 2): NULL, or 1 to 140 characters without control characters. Returns it. Raises
@@ -7688,7 +7736,7 @@ BEGIN
                     v_where, pg_catalog.jsonb_typeof(v_value));
         END IF;
         v_text := v_value #>> '{}';
-        IF v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
+        IF v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|z|[+-][0-9]{2}(:?[0-9]{2}(:?[0-9]{2})?)?)$' THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'LG005',
                 MESSAGE = pg_catalog.format(

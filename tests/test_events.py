@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -69,3 +69,14 @@ def test_appending_to_a_different_account_than_the_events_name_is_refused(ledger
 
 def test_a_deposit_never_equals_a_withdrawal_of_the_same_amount() -> None:
     assert MoneyDeposited(ACCOUNT, Decimal(1), WHEN) != MoneyWithdrawn(ACCOUNT, Decimal(1), WHEN)
+
+
+def test_times_with_offsets_of_seconds_keep_their_instant_through_both_doors(ledger: Ledger) -> None:
+    """Historical zones had offsets such as +01:19:32; append (JSON) and deposit (typed) agree."""
+    odd = timezone(timedelta(hours=1, minutes=19, seconds=32))
+    opened = datetime(2020, 1, 1, 12, 0, 0, 123456, tzinfo=odd)
+    account = uuid.uuid4()
+    ledger.append(account, [AccountOpened(account, "Amsterdam 1920", opened)])
+    ledger.deposit(account, Decimal("1.00"), occurred_at=opened + timedelta(seconds=1))
+    times = [e.occurred_at for e in ledger.events(account)]
+    assert times == [opened, opened + timedelta(seconds=1)]

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from pgledger import IdempotencyConflict, Ledger, MoneyDeposited, MoneyWithdrawn
-from tests.helpers import sequence_numbers, stored_counts
+from tests.helpers import sequence_numbers, stored_counts, wait_until_blocked
 
 OPENED_AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -118,3 +118,41 @@ def test_concurrent_retries_of_one_deposit_store_it_once(
         t.join(timeout=60)
     assert versions == [2] * callers
     assert sequence_numbers(db, account) == [1, 2]
+
+
+@pytest.mark.parametrize("first_commits", [True, False])
+def test_one_event_id_sent_to_two_accounts_at_once_is_lg008_or_applied_once(
+    dsn: str, db: psycopg.Connection[Any], ledger: Ledger, first_commits: bool
+) -> None:
+    """The second append waits for the first (the key is unique across accounts); then it is
+    refused with LG008 if the first committed, and applied if the first rolled back."""
+    one, two = uuid.uuid4(), uuid.uuid4()
+    ledger.open_account(one, "One")
+    ledger.open_account(two, "Two")
+    key = uuid.uuid4()
+    outcome: list[BaseException | int] = []
+    with psycopg.connect(dsn) as first:
+        Ledger(first).deposit(one, Decimal("1"), event_id=key)  # not committed yet
+        second = Ledger(dsn)
+
+        def append() -> None:
+            try:
+                outcome.append(second.deposit(two, Decimal("1"), event_id=key))
+            except BaseException as error:
+                outcome.append(error)
+
+        thread = threading.Thread(target=append)
+        thread.start()
+        wait_until_blocked(db, second.connection.info.backend_pid)
+        if first_commits:
+            first.commit()
+        else:
+            first.rollback()
+        thread.join(timeout=60)
+        second.close()
+    if first_commits:
+        assert len(outcome) == 1 and isinstance(outcome[0], IdempotencyConflict), outcome
+        assert sequence_numbers(db, two) == [1]
+    else:
+        assert outcome == [2]
+        assert sequence_numbers(db, one) == [1]

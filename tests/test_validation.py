@@ -127,6 +127,10 @@ class TestDomainRules:
             (" \t ", "must not be empty or blank"),
             ("x" * 201, "at most 200 characters"),
             ("line\nbreak", "control characters"),
+            ("\u200c\u2060\u3164", "must not be empty or blank"),  # zero-width joiner, word joiner, Hangul filler
+            ("\u2800\ufeff\u00ad", "must not be empty or blank"),  # Braille blank, BOM, soft hyphen
+            ("Ada \u202eecalevoL", "bidirectional control characters"),  # shows as "Ada Lovelace"
+            ("\u2066Ada\u2069", "bidirectional control characters"),
         ],
     )
     def test_bad_owner_names_are_rejected(self, ledger: Ledger, owner: str, fragment: str) -> None:
@@ -140,7 +144,14 @@ class TestDomainRules:
 
 
 def test_owner_name_of_200_characters_and_sql_metacharacters_is_stored_verbatim(ledger: Ledger) -> None:
-    for owner in ["é" * 200, "Robert'); DROP TABLE ledger.events;--", '50% off \\ $1 ; -- /* */ "q"']:
+    for owner in [
+        "é" * 200,
+        "محمد علي",
+        "Zoë\u200dX",
+        "李\u3000小龙",
+        "Robert'); DROP TABLE ledger.events;--",
+        '50% off \\ $1 ; -- /* */ "q"',
+    ]:
         account = uuid.uuid4()
         ledger.open_account(account, owner)
         state = ledger.state(account)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
@@ -52,8 +52,9 @@ def format_amount(amount: Decimal) -> str:
 
 
 def format_time(value: datetime) -> str:
-    """ISO 8601 with the UTC offset, microsecond precision: the form the SQL API expects."""
-    return value.isoformat()
+    """ISO 8601 in UTC, microsecond precision: the form the SQL API expects. The instant is kept;
+    UTC avoids offsets with seconds (historical zones such as +00:19:32) that not every reader takes."""
+    return value.astimezone(timezone.utc).isoformat()
 
 
 @dataclass(frozen=True, slots=True)

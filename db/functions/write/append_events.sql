@@ -47,6 +47,7 @@ DECLARE
     v_distinct_ids bigint;
     v_original bigint;
     v_interval integer;
+    v_inserted integer;
 BEGIN
     IF p_aggregate_id IS NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'LG005', MESSAGE = 'aggregate_id must not be null';
@@ -161,7 +162,9 @@ BEGIN
             VALUES (
                 v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
                 v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
-            );
+            )
+            ON CONFLICT (event_id) DO NOTHING;
+            GET DIAGNOSTICS v_inserted = ROW_COUNT;
         ELSE
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
@@ -170,7 +173,19 @@ BEGIN
             SELECT e.event_id, p_aggregate_id, e.sequence_number, e.event_type, e.event_version,
                    e.payload, e.metadata, e.occurred_at, v_clock, e.hash
             FROM pg_catalog.unnest(v_final) AS e
-            ORDER BY e.sequence_number;
+            ORDER BY e.sequence_number
+            ON CONFLICT (event_id) DO NOTHING;
+            GET DIAGNOSTICS v_inserted = ROW_COUNT;
+        END IF;
+        -- An event_id stored meanwhile by another account's append (this one waited for it to
+        -- commit): the same key for two different events.
+        IF v_inserted < v_count THEN
+            RAISE EXCEPTION USING
+                ERRCODE = 'LG008',
+                MESSAGE = pg_catalog.format(
+                    'an event_id of this batch was stored for another account while it was being appended to %s',
+                    p_aggregate_id),
+                HINT = 'Reuse event_ids only to retry the very same append; give new events new event_ids.';
         END IF;
 
         RETURN v_state.version;

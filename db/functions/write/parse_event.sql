@@ -157,7 +157,7 @@ BEGIN
                     v_where, pg_catalog.jsonb_typeof(v_value));
         END IF;
         v_text := v_value #>> '{}';
-        IF v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$' THEN
+        IF v_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|z|[+-][0-9]{2}(:?[0-9]{2}(:?[0-9]{2})?)?)$' THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'LG005',
                 MESSAGE = pg_catalog.format(
