@@ -29,7 +29,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from bench.peer_unavailable import PeerUnavailable, first_line, last_line
+from bench.peer_unavailable import PeerUnavailable, first_line, telling_line
 
 PEER_DIR = Path(__file__).resolve().parent / "peers" / "emmett"
 SCHEMA = "peer_emmett"
@@ -135,5 +135,5 @@ def _run(command: list[str], timeout: float, what: str) -> str:
     except (OSError, subprocess.TimeoutExpired) as error:
         raise PeerUnavailable(f"{what}: {first_line(str(error))}") from error
     if done.returncode != 0:
-        raise PeerUnavailable(f"{what} exited {done.returncode}: {last_line(done.stderr or done.stdout)}")
+        raise PeerUnavailable(f"{what} exited {done.returncode}: {telling_line(done.stderr or done.stdout)}")
     return done.stdout
