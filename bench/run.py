@@ -8,6 +8,11 @@ else a throwaway embedded PostgreSQL with its default, durable settings. Every t
 ratio to a baseline timed in the same run, since absolute times on a shared machine drift.
 Prints a table of medians with min-max, writes bench/results/latest.json and a PNG plot.
 Nothing here asserts: the targets are reported as met or not.
+
+Peers, each measured on the same server in the same run: the Python eventsourcing library;
+Emmett's PostgreSQL event store, driven by node when node and npm are here (bench/peer_emmett.py);
+Message DB's write_message, only with --messagedb-url (bench/peer_messagedb.py). A peer that
+cannot run gets rows that say "not measured" and why.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -37,12 +42,19 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 
+from bench import peer_messagedb as messagedb
+from bench.peer_emmett import EmmettPeer
+from bench.peer_emmett import prepare_peer as prepare_emmett
+from bench.peer_unavailable import PeerUnavailable
+from bench.writers import together
 from pgledger import Ledger, Subscriber
 from pgledger.migrate import migrate
 from pgledger.server import EmbeddedServer
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCH_DB = "pgledger_bench"
+# ledger.deposit(account, amount, expected_version, occurred_at, event_id), as the client calls it.
+DEPOSIT_SQL = "SELECT ledger.deposit(%s::uuid, %s::numeric, NULL, NULL, %s::uuid)"
 
 
 @dataclass(frozen=True)
@@ -62,12 +74,24 @@ class Sizes:
     peer_aggregate: int
     peer_trials: int
     interval_sweep: tuple[int, ...]
+    # Emmett and Message DB: single-event appends per trial (shared among the connections), the
+    # streams of the "random streams" rows, Emmett's one-append batch and stream to rebuild.
+    rival_trials: int = 5
+    rival_events: int = 1000
+    rival_streams: int = 1000
+    emmett_batch: int = 1000
+    emmett_stream: int = 10_000
 
 
 DEFAULT = Sizes(
     2000, 5, 10, 400, 3, 15, (1_000, 10_000, 100_000, 1_000_000), 60, 1000, 10_000, 10_000, 5, (10, 50, 100, 500, 1000)
 )
-QUICK = Sizes(200, 3, 3, 50, 2, 5, (1_000, 10_000), 20, 100, 1000, 1000, 2, ())
+QUICK = replace(
+    Sizes(200, 3, 3, 50, 2, 5, (1_000, 10_000), 20, 100, 1000, 1000, 2, ()),
+    rival_trials=2,
+    rival_events=120,
+    emmett_stream=1000,
+)
 
 
 @dataclass
@@ -93,10 +117,17 @@ class Target:
     threshold: float
     higher_is_better: bool
     detail: str
+    measured: bool = True  # False: the peer was not measured (value means nothing, detail says why)
 
     @property
     def met(self) -> bool:
+        if not self.measured:
+            return False
         return self.value >= self.threshold if self.higher_is_better else self.value <= self.threshold
+
+    @property
+    def verdict(self) -> str:
+        return "not measured" if not self.measured else "met" if self.met else "NOT MET"
 
 
 @dataclass
@@ -148,6 +179,36 @@ def interleaved(
             if round_ >= warmup:
                 samples[name].append(time.perf_counter() - start)
     return samples
+
+
+def alternate(ours: dict[str, Work], theirs: Callable[[], float], trials: int) -> dict[str, list[float]]:
+    """Trials of pgledger's workloads and of a peer that times itself (another process), in turn.
+
+    Each of ours runs once untimed first; `theirs` returns its own timed seconds (and warms up
+    by itself). The peer's samples are under "peer".
+    """
+    for work in ours.values():
+        work()
+    samples: dict[str, list[float]] = {name: [] for name in [*ours, "peer"]}
+    for _ in range(trials):
+        for name, work in ours.items():
+            samples[name] += timed(work, 1, warmup=0)
+        samples["peer"].append(theirs())
+    return samples
+
+
+def depositor(ledger: Ledger) -> Callable[[uuid.UUID], object]:
+    """Deposits 1.00 into the given account through the Python client (Ledger.deposit)."""
+    return lambda account: ledger.deposit(account, Decimal("1.00"))
+
+
+def deposit_statement(conn: psycopg.Connection[Any]) -> Callable[[uuid.UUID], object]:
+    """Deposits 1.00 into the given account: one prepared ``ledger.deposit`` call, one transaction."""
+
+    def deposit(account: uuid.UUID) -> object:
+        return conn.execute(DEPOSIT_SQL, (account, Decimal("1.00"), uuid.uuid4()), prepare=True).fetchone()
+
+    return deposit
 
 
 def deposits(count: int, amount: str = "1.00") -> list[dict[str, Any]]:
@@ -638,6 +699,191 @@ class Bench:
             )
         self.report.tables["peer"] = rows
 
+    # -- peers on other stacks: Emmett (Node.js) and Message DB ---------------------------------
+
+    def open_accounts(self, count: int) -> list[uuid.UUID]:
+        """`count` fresh accounts, opened in one statement."""
+        accounts = [uuid.uuid4() for _ in range(count)]
+        self.conn.execute(
+            "SELECT ledger.open_account(a, 'peer ' || a, %s) FROM pg_catalog.unnest(%s::uuid[]) AS a",
+            (self.t0, accounts),
+        )
+        return accounts
+
+    def not_measured(self, table: str, labels: list[str], reason: str) -> None:
+        log(f"{table}: not measured: {reason}")
+        self.report.meta[table] = f"not measured: {reason}"
+        self.report.tables[table] = [{"workload": label, "note": f"not measured: {reason}"} for label in labels]
+
+    def emmett_labels(self) -> dict[str, str]:
+        s = self.sizes
+        return {
+            "single_1": f"1 connection: {s.rival_events:,} appends of one event, one per transaction",
+            "single_8": f"8 connections, 8 streams: {s.rival_events:,} appends of one event, one per transaction",
+            "batch": f"{s.emmett_batch:,} events in one append",
+            "rebuild": f"rebuild a {s.emmett_stream:,}-event stream (pgledger: full fold, ledger.replay)",
+            "rebuild_snapshot": f"rebuild a {s.emmett_stream:,}-event stream (pgledger: from a snapshot, ledger.load)",
+        }
+
+    def peer_emmett(self) -> None:
+        """pgledger against Emmett's PostgreSQL event store, driven by node, in its own schema."""
+        labels = self.emmett_labels()
+        try:
+            peer = prepare_emmett(self.conninfo)
+        except PeerUnavailable as error:
+            self.not_measured("peer_emmett", list(labels.values()), str(error))
+            return
+        log(f"peer: Emmett {peer.version} (node), {self.sizes.rival_trials} trials of each workload")
+        self.report.meta["peer_emmett"] = (
+            f"@event-driven-io/emmett-postgresql {peer.version} on node {peer.node_version}"
+        )
+        with ExitStack() as stack:
+            clients = [stack.enter_context(closing(Ledger(self.conninfo))) for _ in range(8)]
+            try:
+                samples = self.emmett_samples(peer, clients)
+            except PeerUnavailable as error:
+                self.not_measured("peer_emmett", list(labels.values()), str(error))
+                return
+        rows = []
+        for key, label in labels.items():
+            events = self.sizes.rival_events if key.startswith("single") else 1
+            mine = self.report.add(Measure(f"emmett row, pgledger: {label}", samples[key], events))
+            other = self.report.add(Measure(f"emmett row, Emmett: {label}", samples[f"{key}_peer"], events))
+            rows.append(
+                {
+                    "workload": label,
+                    "pgledger_ms": mine.median * 1e3,
+                    "emmett_ms": other.median * 1e3,
+                    "speedup": other.median / mine.median,
+                }
+            )
+        self.report.tables["peer_emmett"] = rows
+
+    def emmett_samples(self, peer: EmmettPeer, clients: list[Ledger]) -> dict[str, list[float]]:
+        """Samples of each workload (key) and of the peer's (key_peer), trials taken in turn."""
+        s = self.sizes
+        accounts = self.open_accounts(9)
+        batch_account = self.open_account("emmett batch")
+        state_account, _ = self.build_account(s.emmett_stream)
+        batch = Jsonb(deposits(s.emmett_batch))
+        stream = f"account-{uuid.uuid4()}"
+        deposit_with = [depositor(client) for client in clients]
+        plan: dict[str, tuple[dict[str, Work], Callable[[], float]]] = {
+            "single_1": (
+                {"single_1": together(deposit_with[:1], [accounts[8:]], s.rival_events)},
+                lambda: peer.run("single", events=s.rival_events)[0],
+            ),
+            "single_8": (
+                {"single_8": together(deposit_with, [[a] for a in accounts[:8]], s.rival_events // 8)},
+                lambda: peer.run("single", events=s.rival_events, connections=8)[0],
+            ),
+            "batch": (
+                {"batch": self.call("SELECT ledger.append(%s, NULL, %s)", (batch_account, batch))},
+                lambda: peer.run("batch", events=s.emmett_batch)[0],
+            ),
+            "rebuild": (
+                {
+                    "rebuild": lambda: clients[0].replay(state_account),
+                    "rebuild_snapshot": lambda: clients[0].load(state_account),
+                },
+                lambda: peer.run("rebuild", events=s.emmett_stream, stream=stream)[0],
+            ),
+        }
+        samples: dict[str, list[float]] = {}
+        for key, (ours, theirs) in plan.items():
+            log(f"  Emmett: {key}")
+            got = alternate(ours, theirs, s.rival_trials)
+            samples.update({name: got[name] for name in ours})
+            for name in ours:
+                samples[f"{name}_peer"] = got["peer"]
+        return samples
+
+    def messagedb_labels(self) -> dict[tuple[int, str], str]:
+        streams = f"{self.sizes.rival_streams:,} random streams"
+        return {
+            (1, "random"): f"1 connection, {streams}",
+            (1, "hot"): "1 connection, one hot stream",
+            (8, "random"): f"8 connections, {streams}",
+            (8, "hot"): "8 connections, one hot stream",
+        }
+
+    def peer_messagedb(self, url: str | None) -> None:
+        """pgledger's ledger.deposit against Message DB's write_message (when given its database)."""
+        labels = self.messagedb_labels()
+        if not url:
+            self.not_measured("peer_messagedb", list(labels.values()), "no --messagedb-url given")
+            self.messagedb_targets({}, "not measured: no --messagedb-url given")
+            return
+        try:
+            info = messagedb.describe(url)
+        except PeerUnavailable as error:
+            self.not_measured("peer_messagedb", list(labels.values()), str(error))
+            self.messagedb_targets({}, f"not measured: {error}")
+            return
+        same = info["server"] == messagedb.server_identity(self.conn)
+        where = "same server" if same else f"ANOTHER server ({info['postgresql'].split(' on ')[0]})"
+        self.report.meta["peer_messagedb"] = f"Message DB {info['message_db']}, {where}"
+        log(f"peer: Message DB {info['message_db']} ({where}), {self.sizes.rival_trials} trials of each workload")
+        with ExitStack() as stack:
+            ours = [stack.enter_context(psycopg.connect(self.conninfo, autocommit=True)) for _ in range(8)]
+            theirs = [stack.enter_context(messagedb.connect(url)) for _ in range(8)]
+            samples = self.messagedb_samples(ours, theirs, list(labels))
+        rows = {}
+        for key, label in labels.items():
+            events = self.sizes.rival_events // key[0] * key[0]
+            mine = self.report.add(Measure(f"message db row, pgledger: {label}", samples[key]["pgledger"], events))
+            other = self.report.add(Measure(f"message db row, Message DB: {label}", samples[key]["messagedb"], events))
+            rows[key] = {
+                "workload": label,
+                "pgledger_events_per_s": mine.rate(),
+                "messagedb_events_per_s": other.rate(),
+                "ratio": mine.rate() / other.rate(),
+                "note": "" if same else "Message DB on another server: not like for like",
+            }
+        self.report.tables["peer_messagedb"] = list(rows.values())
+        self.messagedb_targets(rows, "")
+
+    def messagedb_samples(
+        self, ours: list[psycopg.Connection[Any]], theirs: list[psycopg.Connection[Any]], keys: list[tuple[int, str]]
+    ) -> dict[tuple[int, str], dict[str, list[float]]]:
+        s = self.sizes
+        accounts = self.open_accounts(s.rival_streams)
+        streams = messagedb.open_streams(theirs[0], s.rival_streams)
+        samples = {}
+        for connections, mode in keys:
+            log(f"  Message DB: {connections} connection(s), {mode}")
+            our_keys = accounts if mode == "random" else accounts[:1]
+            their_keys = streams if mode == "random" else streams[:1]
+            per = s.rival_events // connections
+            samples[(connections, mode)] = interleaved(
+                {
+                    "pgledger": together(
+                        [deposit_statement(c) for c in ours[:connections]], [our_keys] * connections, per
+                    ),
+                    "messagedb": together(
+                        [messagedb.writer(c) for c in theirs[:connections]], [their_keys] * connections, per
+                    ),
+                },
+                s.rival_trials,
+            )
+        return samples
+
+    def messagedb_targets(self, rows: dict[tuple[int, str], dict[str, Any]], reason: str) -> None:
+        """The issue's targets against Message DB: ratios of events/s, pgledger over Message DB."""
+        for key, name, threshold in (
+            ((1, "random"), "single-event append, 1 connection >= 1.0 x Message DB write_message (events/s)", 1.0),
+            ((8, "hot"), "a hot account, 8 connections >= 1.0 x Message DB's hot stream (events/s)", 1.0),
+            ((8, "random"), "8 connections on many accounts >= 1.6 x Message DB (events/s)", 1.6),
+        ):
+            row = rows.get(key)
+            if row is None:
+                self.report.targets.append(Target(name, 0.0, threshold, True, reason, measured=False))
+                continue
+            detail = f"{row['pgledger_events_per_s']:,.0f} vs {row['messagedb_events_per_s']:,.0f} events/s"
+            if row["note"]:
+                detail += f"; {row['note']}"
+            self.report.targets.append(Target(name, row["ratio"], threshold, True, detail))
+
 
 # -- server, machine, output ---------------------------------------------------------------------
 
@@ -724,7 +970,8 @@ def print_report(report: Report) -> None:
     print(f"\n{'target':<78} {'value':>8} {'needs':>8}  result")
     for t in report.targets:
         need = f"{'>=' if t.higher_is_better else '<='}{t.threshold:g}"
-        print(f"{t.name:<78} {t.value:>8.2f} {need:>8}  {'met' if t.met else 'NOT MET'}  ({t.detail})")
+        value = f"{t.value:>8.2f}" if t.measured else f"{'-':>8}"
+        print(f"{t.name:<78} {value} {need:>8}  {t.verdict}  ({t.detail})")
 
 
 def markdown_summary(data: dict[str, Any]) -> str:
@@ -739,6 +986,9 @@ def markdown_summary(data: dict[str, Any]) -> str:
     ]
     for t in data["targets"]:
         need = f"{'>=' if t['higher_is_better'] else '<='} {t['threshold']:g}"
+        if not t.get("measured", True):
+            lines.append(f"| {t['name']} | {t['detail']} | {need} | not measured |")
+            continue
         lines.append(
             f"| {t['name']} | {t['value']:.2f} ({t['detail']}) | {need} | {'met' if t['met'] else '**not met**'} |"
         )
@@ -760,6 +1010,7 @@ def markdown_summary(data: dict[str, Any]) -> str:
             f"| {r['workload']} | {r['pgledger_ms']:.2f} ms | {r['eventsourcing_ms']:.2f} ms | {r['speedup']:.2f}x |"
             for r in tables["peer"]
         ]
+    lines += emmett_summary(data) + messagedb_summary(data)
     if "follower" in tables:
         f = tables["follower"][0]
         lines += [
@@ -781,6 +1032,47 @@ def markdown_summary(data: dict[str, Any]) -> str:
             + ".",
         ]
     return "\n".join(lines) + "\n"
+
+
+def emmett_summary(data: dict[str, Any]) -> list[str]:
+    rows = data["tables"].get("peer_emmett")
+    if not rows:
+        return []
+    lines = [
+        "",
+        f"Emmett: {data['meta'].get('peer_emmett', '?')}.",
+        "",
+        "| workload (same server) | pgledger | Emmett | pgledger faster by |",
+        "|---|---|---|---|",
+    ]
+    for r in rows:
+        if "speedup" not in r:
+            lines.append(f"| {r['workload']} | | | {r['note']} |")
+            continue
+        lines.append(f"| {r['workload']} | {r['pgledger_ms']:.2f} ms | {r['emmett_ms']:.2f} ms | {r['speedup']:.2f}x |")
+    return lines
+
+
+def messagedb_summary(data: dict[str, Any]) -> list[str]:
+    rows = data["tables"].get("peer_messagedb")
+    if not rows:
+        return []
+    lines = [
+        "",
+        f"Message DB: {data['meta'].get('peer_messagedb', '?')}.",
+        "",
+        "| single-event appends | pgledger ledger.deposit | Message DB write_message | pgledger / Message DB |",
+        "|---|---|---|---|",
+    ]
+    for r in rows:
+        if "ratio" not in r:
+            lines.append(f"| {r['workload']} | | | {r['note']} |")
+            continue
+        lines.append(
+            f"| {r['workload']} | {r['pgledger_events_per_s']:,.0f} events/s "
+            f"| {r['messagedb_events_per_s']:,.0f} events/s | {r['ratio']:.2f}x |"
+        )
+    return lines
 
 
 def write_results(report: Report, out: Path) -> None:
@@ -841,7 +1133,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute; no targets are meaningful")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.json and replay.png go")
     parser.add_argument("--database-url", help="benchmark in this existing database (default: see module doc)")
-    parser.add_argument("--no-peer", action="store_true", help="skip the eventsourcing peer")
+    parser.add_argument("--no-peer", action="store_true", help="skip the peers (eventsourcing, Emmett, Message DB)")
+    parser.add_argument(
+        "--messagedb-url", help="a database where Message DB is installed: measure its write_message against ours"
+    )
     parser.add_argument("--summary-only", action="store_true", help="rewrite summary.md from latest.json and stop")
     args = parser.parse_args(argv)
     if args.summary_only:
@@ -863,6 +1158,8 @@ def main(argv: list[str] | None = None) -> int:
         bench.follower()
         if not args.no_peer:
             bench.peer()
+            bench.peer_emmett()
+            bench.peer_messagedb(args.messagedb_url)
         bench.report.meta["duration_s"] = round(time.perf_counter() - started, 1)
         print_report(bench.report)
         write_results(bench.report, args.out)

@@ -36,3 +36,13 @@ def test_quick_benchmark_runs_every_workload_and_writes_results(dsn: str, tmp_pa
         "8 writers >= 1.5 x 1 writer (events/s)",
     }
     assert (tmp_path / "replay.png").read_bytes()[:4] == b"\x89PNG"
+    # Emmett needs node and `npm ci`: where either is missing, its rows say why instead of figures.
+    emmett = results["tables"]["peer_emmett"]
+    assert len(emmett) == 5
+    assert all(row.get("speedup", 0) > 0 or row["note"].startswith("not measured: ") for row in emmett)
+    # Message DB is measured only with --messagedb-url: without it, its rows and targets say so.
+    messagedb = results["tables"]["peer_messagedb"]
+    assert [row["note"] for row in messagedb] == ["not measured: no --messagedb-url given"] * 4
+    messagedb_targets = [t for t in results["targets"] if "Message DB" in t["name"]]
+    assert len(messagedb_targets) == 3
+    assert not any(t["measured"] or t["met"] for t in messagedb_targets)
