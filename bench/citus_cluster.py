@@ -26,8 +26,11 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 from psycopg import sql
@@ -38,6 +41,8 @@ NODES = ("coordinator", "worker1", "worker2")
 HOST = "127.0.0.1"
 PG_MAJOR = "15"
 FALLBACK_PG_CONFIG = Path(f"/usr/lib/postgresql/{PG_MAJOR}/bin/pg_config")
+
+T = TypeVar("T")
 
 
 class CitusClusterError(RuntimeError):
@@ -133,6 +138,13 @@ def _free_ports(count: int) -> list[int]:
             s.close()
 
 
+def _on_all(action: Callable[[T], object], items: Iterable[T]) -> None:
+    """Run action on the items in parallel (initdb and CREATE EXTENSION take a second or two
+    each); the first error is raised."""
+    with ThreadPoolExecutor() as pool:
+        list(pool.map(action, items))
+
+
 class _Node:
     """One PostgreSQL server of the cluster, in DIR/<name>."""
 
@@ -219,13 +231,9 @@ class CitusCluster:
         """Create and start the nodes as needed, then make ``dbname`` a Citus database on all of them."""
         nodes = self._nodes()
         missing = [node for node in nodes.values() if not node.exists()]
-        for node, port in zip(missing, _free_ports(len(missing)), strict=True):
-            node.create(port, self.fsync)
-        for node in nodes.values():
-            if not node.running():
-                node.start(self.fsync)
-        for node in nodes.values():
-            _create_citus_database(node, dbname)
+        _on_all(lambda new: new[0].create(new[1], self.fsync), zip(missing, _free_ports(len(missing)), strict=True))
+        _on_all(lambda node: node.start(self.fsync), [node for node in nodes.values() if not node.running()])
+        _on_all(lambda node: _create_citus_database(node, dbname), nodes.values())
         coordinator, *workers = nodes.values()
         _register_workers(coordinator, workers, dbname)
         return self._info(nodes, dbname)
