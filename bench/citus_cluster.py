@@ -292,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             status = cluster.status()
             print(json.dumps(status))
             return 0 if status and all(node["running"] for node in status.values()) else 3
-    except CitusClusterError as error:
+    except (CitusClusterError, psycopg.Error) as error:
         print(f"citus_cluster: {error}", file=sys.stderr)
         return 2
     return 0
