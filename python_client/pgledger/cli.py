@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +27,7 @@ from pgledger.errors import LedgerError
 from pgledger.events import AccountOpened, AccountState, RecordedEvent
 from pgledger.ledger import HistoryEntry, Ledger
 from pgledger.migrate import migrate
-from pgledger.server import DEFAULT_DATA_DIR, EmbeddedServer, ServerError, resolve_conninfo
+from pgledger.server import EmbeddedServer, ServerError, default_data_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -118,13 +119,27 @@ def _event_detail(recorded: RecordedEvent) -> str:
 # -- commands ----------------------------------------------------------------------------------
 
 
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data_dir) if args.data_dir else default_data_dir()
+
+
+def conninfo_for(args: argparse.Namespace) -> tuple[str, str]:
+    """The database to use and a description of it: DATABASE_URL when it is set, else the
+    embedded server (started if needed) and its database pgledger (created if needed)."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url, "the server at DATABASE_URL"
+    server = EmbeddedServer(_data_dir(args))
+    return server.database("pgledger"), f"the embedded PostgreSQL in {server.data_dir}"
+
+
 def _ledger(args: argparse.Namespace) -> Ledger:
-    conninfo, _ = resolve_conninfo(Path(args.data_dir))
+    conninfo, _ = conninfo_for(args)
     return Ledger(conninfo)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    conninfo, where = resolve_conninfo(Path(args.data_dir))
+    conninfo, where = conninfo_for(args)
     report = migrate(conninfo)
     if args.json:
         emit_json({"applied": report.applied, "already_applied": report.already_applied})
@@ -286,7 +301,7 @@ def _brief(state: AccountState | None) -> str:
 
 
 def cmd_server(args: argparse.Namespace) -> int:
-    server = EmbeddedServer(Path(args.data_dir))
+    server = EmbeddedServer(_data_dir(args))
     if args.action == "start":
         server.start()
         print(f"embedded PostgreSQL running (pid {server.pid()}); connect with: {server.conninfo('pgledger')}")
@@ -304,7 +319,7 @@ def cmd_server(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    conninfo, where = resolve_conninfo(Path(args.data_dir))
+    conninfo, where = conninfo_for(args)
     report = migrate(conninfo)
     with Ledger(conninfo) as ledger:
         version = ledger.connection.execute("SHOW server_version").fetchone()
@@ -350,10 +365,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pgledger",
         description="Append-only, event-sourced account ledger in PostgreSQL. Uses DATABASE_URL when it is "
-        "set, else an embedded PostgreSQL in --data-dir (started when needed).",
+        "set, else the embedded PostgreSQL in --data-dir (started when needed, left running until "
+        "`pgledger server stop`).",
     )
     parser.add_argument(
-        "--data-dir", default=str(DEFAULT_DATA_DIR), help="data directory of the embedded server (default: .pgledger)"
+        "--data-dir",
+        help="data directory of the embedded server (default: $PGLEDGER_HOME/pgdata, else pgdata in the platform's "
+        "per-user data directory)",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="machine-readable output")
@@ -412,7 +430,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except LedgerError as error:
         print(f"pgledger: {error}", file=sys.stderr)
-    except (ServerError, psycopg.OperationalError) as error:
+    except ServerError as error:
+        print(f"pgledger: {error}" + (f"\nhint: {error.hint}" if error.hint else ""), file=sys.stderr)
+    except psycopg.OperationalError as error:
         print(f"pgledger: {str(error).strip().splitlines()[0]}", file=sys.stderr)
     except psycopg.Error as error:
         print(f"pgledger: {error.sqlstate}: {str(error).strip().splitlines()[0]}", file=sys.stderr)
