@@ -15,9 +15,10 @@ import psycopg
 import pytest
 
 import pgledger
-from pgledger.cli import EXIT_DATABASE, EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_USAGE, failure_of
+from pgledger.cli import EXIT_DATABASE, EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_USAGE, failure_of, main
 from pgledger.errors import OutcomeUnknown
 from tests.helpers import pgledger_run
+from tests.proxy import CuttingProxy
 
 UNKNOWN = "00000000-0000-0000-0000-000000000001"
 
@@ -41,16 +42,19 @@ def test_commands_for_people_and_json_for_scripts(dsn: str, tmp_path: Path) -> N
 
     shown = json.loads(cli(dsn, "show", account, "--json").stdout)
     assert (shown["balance"], shown["version"], shown["owner_name"]) == ("80.50", 3, "Ada Lovelace")
+    assert (shown["last_event"]["event_type"], shown["last_event"]["amount"]) == ("MoneyWithdrawn", "20.00")
     past = json.loads(cli(dsn, "show", account, "--at", "2024-01-15T00:00:00+00:00", "--json").stdout)
     assert (past["balance"], past["version"]) == ("0.00", 1)
     at_two = cli(dsn, "show", account, "--version", "2")
     assert "balance        100.50" in at_two.stdout
+    assert "last event     #2 MoneyDeposited 100.50; reference 'June salary'" in at_two.stdout
 
     history = cli(dsn, "history", account)
     assert history.returncode == 0, history.stderr
     lines = history.stdout.splitlines()
-    assert lines[0].split() == ["seq", "occurred_at", "event_type", "amount", "balance"]
+    assert lines[0].split() == ["seq", "occurred_at", "event_type", "amount", "balance", "details"]
     assert [line.split()[4] for line in lines[3:5]] == ["100.50", "80.50"]
+    assert lines[3].endswith("reference 'June salary'")
     window = json.loads(cli(dsn, "history", account, "--from", "2024-02-01T09:00:00+00:00", "--json").stdout)
     assert [(e["sequence_number"], e["reference"]) for e in window] == [(2, "June salary"), (3, None)]
 
@@ -62,6 +66,114 @@ def test_a_time_in_z_is_utc_on_the_running_python(dsn: str) -> None:
     account = opened(dsn, "Ada", "--at", "2024-03-01T10:15:00Z")
     shown = json.loads(cli(dsn, "show", account, "--json").stdout)
     assert shown["opened_at"] == "2024-03-01T10:15:00+00:00"
+
+
+def test_transfer_moves_money_and_both_histories_name_the_other_account(dsn: str) -> None:
+    payer, payee = opened(dsn, "Payer"), opened(dsn, "Payee")
+    assert cli(dsn, "deposit", payer, "1000").returncode == 0
+    moved = cli(dsn, "transfer", payer, payee, "250.50", "--json")
+    assert moved.returncode == 0, moved.stderr
+    report = json.loads(moved.stdout)
+    assert report["from"] == {"account_id": payer, "version": 3, "balance": "749.50"}
+    assert report["to"] == {"account_id": payee, "version": 2, "balance": "250.50"}
+    assert report["applied"] is True
+    transfer = report["transfer_id"]
+
+    out = json.loads(cli(dsn, "history", payer, "--json").stdout)[-1]
+    assert (out["event_type"], out["counterparty"], out["transfer_id"]) == ("MoneyWithdrawn", payee, transfer)
+    into = cli(dsn, "history", payee).stdout.splitlines()[-1]
+    assert into.endswith(f"transfer {transfer} from {payer}")
+    shown = cli(dsn, "show", payee).stdout
+    assert f"last event     #2 MoneyDeposited 250.50; transfer {transfer} from {payer}" in shown
+
+    people = cli(dsn, "transfer", payee, payer, "0.50")
+    assert people.returncode == 0
+    assert people.stdout.startswith(f"transferred 0.50 from {payee} (version 3, balance 250.00)")
+    broke = cli(dsn, "transfer", payee, payer, "5000")
+    assert broke.returncode == EXIT_REFUSED and broke.stderr.startswith("pgledger: LG004: ")
+
+
+def test_a_retry_with_the_same_id_says_it_was_already_applied(dsn: str, db: psycopg.Connection[Any]) -> None:
+    account, other = opened(dsn, "Ada"), opened(dsn, "Bob")
+    key = str(uuid.uuid4())
+    first = cli(dsn, "deposit", account, "5", "--event-id", key)
+    assert first.returncode == 0 and first.stdout.startswith("deposited 5 (account")
+    again = cli(dsn, "deposit", account, "5", "--event-id", key)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("already applied (the original version 2): deposit of 5")
+    assert json.loads(cli(dsn, "deposit", account, "5", "--event-id", key, "--json").stdout)["applied"] is False
+    # A new command with an id of its own is applied, and says so.
+    fresh = json.loads(cli(dsn, "deposit", account, "5", "--event-id", str(uuid.uuid4()), "--json").stdout)
+    assert (fresh["applied"], fresh["version"], fresh["balance"]) == (True, 3, "10.00")
+
+    transfer = str(uuid.uuid4())
+    assert cli(dsn, "transfer", account, other, "1", "--transfer-id", transfer).stdout.startswith("transferred 1")
+    retried = cli(dsn, "transfer", account, other, "1", "--transfer-id", transfer)
+    assert retried.stdout.startswith("already applied (the original versions 4 and 2): transfer")
+    row = db.execute("SELECT count(*) FROM ledger.events").fetchone()
+    assert row is not None and row[0] == 2 + 2 + 2  # two opens, two deposits, one transfer
+
+
+def test_a_command_whose_answer_is_lost_exits_4_and_its_retry_is_applied_once(
+    dsn: str, db: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    account = opened(dsn, "Ada")
+    proxy = CuttingProxy(dsn)
+    try:
+        monkeypatch.setenv("DATABASE_URL", proxy.conninfo)
+        real_connect = pgledger.cli.connect
+
+        def connect_then_cut(conninfo: str) -> pgledger.Ledger:
+            ledger = real_connect(conninfo)
+            proxy.cut_after_commit()  # the command's own statement is the next one
+            return ledger
+
+        monkeypatch.setattr(pgledger.cli, "connect", connect_then_cut)
+        assert main(["deposit", account, "7.25", "--json"]) == EXIT_UNAVAILABLE
+        error = json.loads(capsys.readouterr().err)
+        assert error["error"] == "unavailable" and "may or may not have been applied" in error["message"]
+        (key,) = error["event_ids"]
+        monkeypatch.setattr(pgledger.cli, "connect", real_connect)
+        assert main(["deposit", account, "7.25", "--event-id", key]) == 0
+        assert capsys.readouterr().out.startswith("already applied (the original version 2): deposit of 7.25")
+    finally:
+        proxy.close()
+    row = db.execute("SELECT count(*), max(sequence_number) FROM ledger.events").fetchone()
+    assert row == (2, 2)
+
+
+def test_accounts_are_listed_a_page_at_a_time_and_found_by_owner(dsn: str) -> None:
+    names = ["Ada", "Adele", "Bob", "Carol", "adam"]
+    ids = sorted(opened(dsn, name) for name in names)
+    seen: list[str] = []
+    after: list[str] = []
+    while True:
+        page = json.loads(cli(dsn, "accounts", "--limit", "2", "--json", *after).stdout)
+        seen += [a["account_id"] for a in page["accounts"]]
+        if page["next_after"] is None:
+            break
+        after = ["--after", page["next_after"]]
+    assert seen == ids
+    first = cli(dsn, "accounts", "--limit", "2")
+    assert first.stdout.splitlines()[0].split() == ["account_id", "owner", "balance", "version", "last_event_at"]
+    assert f"accounts --after {ids[1]} --limit 2" in first.stdout.splitlines()[-1]
+    found = json.loads(cli(dsn, "accounts", "--owner", "AD", "--json").stdout)
+    assert sorted(a["owner_name"] for a in found["accounts"]) == ["Ada", "Adele", "adam"]
+    assert cli(dsn, "accounts", "--owner", "Zed").stdout.strip() == "no accounts of an owner starting with 'Zed'"
+
+
+def test_stats_count_the_ledger_and_total_its_money(dsn: str) -> None:
+    account = opened(dsn, "Ada")
+    cli(dsn, "deposit", account, "1234.50")
+    cli(dsn, "withdraw", account, "34.50")
+    report = json.loads(cli(dsn, "stats", "--json").stdout)
+    assert report["stats"]["accounts"] == 1 and report["stats"]["events"] == 3
+    assert (report["totals"]["deposited"], report["totals"]["withdrawn"], report["totals"]["balance"]) == (
+        "1234.50",
+        "34.50",
+        "1200.00",
+    )
+    assert "balance         1,200.00" in cli(dsn, "stats").stdout
 
 
 def test_version_is_the_installed_package_version() -> None:
@@ -113,6 +225,7 @@ def test_a_suggested_time_is_accepted(dsn: str) -> None:
         (["deposit", UNKNOWN, "5.001"], "LG005: "),
         (["open", "   "], "LG005: events[0].payload.owner_name must not be empty or blank"),
         (["show", UNKNOWN, "--version", "0"], "LG005: version must be 1 or more"),
+        (["accounts", "--limit", "0"], "LG005: "),
     ],
 )
 def test_what_the_ledger_refuses_exits_3_with_its_sqlstate_first(dsn: str, args: list[str], message: str) -> None:

@@ -1,5 +1,5 @@
-"""The command line: ``pgledger open | deposit | withdraw | show | history | verify | migrate | demo |
-server``.
+"""The command line: ``pgledger open | deposit | withdraw | transfer | show | history | accounts |
+stats | verify | migrate | demo | server``.
 
 Uses the client and the embedded server; nothing here holds a rule. Output is for people by
 default and JSON with ``--json``. The exit status says what happened (EPILOG below, also in
@@ -50,7 +50,7 @@ exit status:
   3  refused by the ledger: an LG SQLSTATE; the message starts with it (LG004: insufficient funds ...)
   4  no database: cannot connect, a bad DATABASE_URL, the embedded server not installed or not
      starting (its log is shown), or the connection lost during a command (retry it with the same
-     --event-id: it is applied at most once); `server status`: not running
+     --event-id / --transfer-id: it is applied at most once); `server status`: not running
   5  any other error from the database (its SQLSTATE shown), or a bug in pgledger
 with --json, output is JSON on stdout and an error is one JSON object on stderr:
   {"error": "usage" | "refused" | "unavailable" | "database" | "internal",
@@ -112,7 +112,7 @@ def failure_of(error: BaseException) -> Failure:
         return Failure(
             "unavailable",
             error.message,
-            hint="run the command again with --event-id set to that id",
+            hint="run the command again with --event-id (for a transfer --transfer-id) set to that id",
             extra={"event_ids": [str(i) for i in error.event_ids]},
         )
     if isinstance(error, LedgerError):
@@ -167,6 +167,7 @@ def _uuid_type(what: str) -> Callable[[str], uuid.UUID]:
 
 account_id = _uuid_type("an account id")
 event_id = _uuid_type("an event id")
+transfer_id = _uuid_type("a transfer id")
 
 # ASCII digits only: Python's Decimal also reads '١٢', '1_000', '1e3' and ' 5 ', the SQL API does not.
 _AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
@@ -252,17 +253,33 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
-def describe_state(state: AccountState) -> str:
-    return "\n".join(
-        [
-            f"account        {state.account_id}",
-            f"owner          {state.owner_name}",
-            f"balance        {state.balance}",
-            f"version        {state.version}",
-            f"opened at      {_time(state.opened_at)}",
-            f"last event at  {_time(state.last_event_at)}",
-        ]
-    )
+def detail(entry: HistoryEntry) -> str:
+    """A history entry's transfer and reference, for people."""
+    parts = []
+    if entry.counterparty is not None:
+        direction = "to" if entry.event_type == "MoneyWithdrawn" else "from"
+        parts.append(f"transfer {entry.transfer_id} {direction} {entry.counterparty}")
+    if entry.reference is not None:
+        parts.append(f"reference {entry.reference!r}")
+    return "; ".join(parts)
+
+
+def describe_state(state: AccountState, last: HistoryEntry | None) -> str:
+    lines = [
+        f"account        {state.account_id}",
+        f"owner          {state.owner_name}",
+        f"balance        {state.balance}",
+        f"version        {state.version}",
+        f"opened at      {_time(state.opened_at)}",
+        f"last event at  {_time(state.last_event_at)}",
+    ]
+    if last is not None:
+        amount_text = "" if last.amount is None else f" {last.amount}"
+        extra = detail(last)
+        lines.append(
+            f"last event     #{last.sequence_number} {last.event_type}{amount_text}{'; ' + extra if extra else ''}"
+        )
+    return "\n".join(lines)
 
 
 def _event_detail(recorded: RecordedEvent) -> str:
@@ -348,6 +365,22 @@ def _not_found(account: uuid.UUID, message: str | None = None) -> AccountNotFoun
 # -- commands ----------------------------------------------------------------------------------
 
 
+def _server_clock(ledger: Ledger) -> datetime:
+    row = ledger.connection.execute("SELECT pg_catalog.clock_timestamp()").fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+def _applied(ledger: Ledger, account: uuid.UUID, version: int, since: datetime | None) -> bool:
+    """Whether this command stored the event at `version`, rather than finding it stored by an
+    earlier run with the same id (an idempotent retry answers with the original's version): the
+    event was recorded at or after `since`, the server's clock before the command."""
+    if since is None:  # no id given: a fresh one cannot have been used before
+        return True
+    stored = ledger.events(account, after_version=version - 1, limit=1)
+    return not stored or stored[0].recorded_at is None or stored[0].recorded_at >= since
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     conninfo, where = conninfo_for(args)
     report = migrate(conninfo)
@@ -362,17 +395,22 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_open(args: argparse.Namespace) -> int:
     account = args.account or uuid.uuid4()
     with _ledger(args) as ledger:
+        since = _server_clock(ledger) if args.event_id else None
         version = ledger.open_account(account, args.owner, occurred_at=args.at, event_id=args.event_id)
+        applied = _applied(ledger, account, version, since)
     if args.json:
-        emit_json({"account_id": account, "version": version})
-    else:
+        emit_json({"account_id": account, "version": version, "applied": applied})
+    elif applied:
         print(f"opened account {account} for {args.owner!r} (version {version})")
+    else:
+        print(f"already applied (the original version {version}): account {account} is open for {args.owner!r}")
     return EXIT_OK
 
 
 def _money_command(kind: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         with _ledger(args) as ledger:
+            since = _server_clock(ledger) if args.event_id else None
             extra = {"reference": args.reference} if kind == "deposit" else {}
             version = getattr(ledger, kind)(
                 args.account,
@@ -382,16 +420,61 @@ def _money_command(kind: str) -> Callable[[argparse.Namespace], int]:
                 event_id=args.event_id,
                 **extra,
             )
+            applied = _applied(ledger, args.account, version, since)
             state = ledger.state(args.account)
         assert state is not None
         if args.json:
-            emit_json({"account_id": args.account, "version": version, "balance": state.balance})
-        else:
+            emit_json({"account_id": args.account, "version": version, "balance": state.balance, "applied": applied})
+        elif applied:
             verb = "deposited" if kind == "deposit" else "withdrew"
             print(f"{verb} {args.amount} (account {args.account}, version {version}, balance {state.balance})")
+        else:
+            print(
+                f"already applied (the original version {version}): {kind} of {args.amount}, "
+                f"account {args.account}, balance {state.balance}"
+            )
         return EXIT_OK
 
     return run
+
+
+def cmd_transfer(args: argparse.Namespace) -> int:
+    with _ledger(args) as ledger:
+        since = _server_clock(ledger) if args.transfer_id else None
+        key = args.transfer_id or uuid.uuid4()
+        from_version, to_version = ledger.transfer(
+            args.source, args.target, args.amount, occurred_at=args.at, transfer_id=key
+        )
+        applied = _applied(ledger, args.source, from_version, since)
+        source, target = ledger.state(args.source), ledger.state(args.target)
+    assert source is not None and target is not None
+    if args.json:
+        emit_json(
+            {
+                "transfer_id": key,
+                "amount": args.amount,
+                "from": {"account_id": args.source, "version": from_version, "balance": source.balance},
+                "to": {"account_id": args.target, "version": to_version, "balance": target.balance},
+                "applied": applied,
+            }
+        )
+    elif applied:
+        print(
+            f"transferred {args.amount} from {args.source} (version {from_version}, balance {source.balance}) "
+            f"to {args.target} (version {to_version}, balance {target.balance}); transfer id {key}"
+        )
+    else:
+        print(
+            f"already applied (the original versions {from_version} and {to_version}): transfer {key} of "
+            f"{args.amount} from {args.source} to {args.target}"
+        )
+    return EXIT_OK
+
+
+def _last_event(ledger: Ledger, state: AccountState) -> HistoryEntry | None:
+    """The history entry of the state's last event (its reference, its transfer)."""
+    entries = ledger.history(state.account_id, state.last_event_at, state.last_event_at)
+    return next((e for e in entries if e.sequence_number == state.version), None)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -414,10 +497,11 @@ def cmd_show(args: argparse.Namespace) -> int:
             raise _not_found(
                 args.account, f"account {args.account} has no version {args.version} (it is at {now.version})"
             )
+        last = _last_event(ledger, state)
     if args.json:
-        emit_json(state)
+        emit_json({**_plain(state), "last_event": _plain(last)})
     else:
-        print(describe_state(state))
+        print(describe_state(state, last))
     return EXIT_OK
 
 
@@ -444,10 +528,11 @@ def cmd_history(args: argparse.Namespace) -> int:
             e.event_type,
             "" if e.amount is None else str(e.amount),
             str(e.balance),
+            detail(e),
         ]
         for e in entries
     ]
-    print(table(["seq", "occurred_at", "event_type", "amount", "balance"], rows, right={0, 3, 4}))
+    print(table(["seq", "occurred_at", "event_type", "amount", "balance", "details"], rows, right={0, 3, 4}))
     if args.plot:
         print(f"plot written to {args.plot}")
     return EXIT_OK
@@ -492,6 +577,46 @@ def plot_history(entries: Sequence[HistoryEntry], path: Path, title: str) -> Non
         raise Failure("usage", f"cannot write the plot to {path}: {error}") from None
     finally:
         plt.close(fig)
+
+
+def cmd_accounts(args: argparse.Namespace) -> int:
+    with _ledger(args) as ledger:
+        if args.owner is not None:
+            page = ledger.find_accounts(args.owner, after=args.after, limit=args.limit)
+        else:
+            page = ledger.accounts(after=args.after, limit=args.limit)
+    next_after = page[-1].account_id if len(page) == args.limit else None
+    if args.json:
+        emit_json({"accounts": page, "next_after": next_after})
+        return EXIT_OK
+    if not page:
+        print("no accounts" + (f" of an owner starting with {args.owner!r}" if args.owner is not None else ""))
+        return EXIT_OK
+    rows = [[str(s.account_id), s.owner_name, str(s.balance), str(s.version), _time(s.last_event_at)] for s in page]
+    print(table(["account_id", "owner", "balance", "version", "last_event_at"], rows, right={2, 3}))
+    if next_after is not None:
+        options = (["--owner", args.owner] if args.owner is not None else []) + ["--limit", str(args.limit)]
+        print(f"next page: {_me()} accounts --after {next_after} {shlex.join(options)}")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _ledger(args) as ledger:
+        stats, totals = ledger.stats(), ledger.totals()
+    if args.json:
+        emit_json({"stats": stats, "totals": totals})
+        return EXIT_OK
+    print(f"accounts        {stats.accounts:,}")
+    print(f"events          {stats.events:,}")
+    print(f"snapshots       {stats.snapshots:,} (one every {stats.snapshot_interval} events of an account)")
+    print(f"deposited       {totals.deposited:,}")
+    print(f"withdrawn       {totals.withdrawn:,}")
+    print(f"balance         {totals.balance:,} (the sum of every account's balance)")
+    print(
+        f"totals as of    global position {totals.as_of_position:,} "
+        f"({totals.events:,} events of {totals.accounts:,} accounts counted)"
+    )
+    return EXIT_OK
 
 
 def _progress(done: int, total: int) -> None:
@@ -691,7 +816,7 @@ def build_parser() -> Parser:
         sub.set_defaults(func=func)
         return sub
 
-    retry_help = "idempotency key: a retry with it is applied once"
+    retry_help = "idempotency key: a retry with it is applied once, and says 'already applied'"
     when_help = f"when it happened (ISO 8601 with a UTC offset, e.g. {_TIME_EXAMPLE}; default: now)"
     sub = add("open", cmd_open, "open an account")
     sub.add_argument("owner", metavar="OWNER", help="owner name")
@@ -711,6 +836,14 @@ def build_parser() -> Parser:
         )
         if kind == "deposit":
             sub.add_argument("--reference", metavar="TEXT", help="the payer's reference (up to 140 characters)")
+    sub = add("transfer", cmd_transfer, "move money from one account to another, atomically")
+    sub.add_argument("source", metavar="FROM", type=account_id, help="the account the money leaves")
+    sub.add_argument("target", metavar="TO", type=account_id, help="the account it goes to")
+    sub.add_argument("amount", type=amount, metavar="AMOUNT", help="decimal amount, e.g. 12.50")
+    sub.add_argument(
+        "--transfer-id", type=transfer_id, metavar="ID", help="idempotency key: a retry with it is applied once"
+    )
+    sub.add_argument("--at", type=timestamp, metavar="TIME", help=when_help)
     sub = add("show", cmd_show, "show an account's state, now or at a time or version")
     sub.add_argument("account", metavar="ACCOUNT", type=account_id)
     when = sub.add_mutually_exclusive_group()
@@ -721,6 +854,11 @@ def build_parser() -> Parser:
     sub.add_argument("--from", dest="start", type=timestamp, metavar="TIME", help="first time included")
     sub.add_argument("--to", dest="end", type=timestamp, metavar="TIME", help="last time included")
     sub.add_argument("--plot", type=Path, metavar="FILE.png", help="also draw the balance over time to this file")
+    sub = add("accounts", cmd_accounts, "list accounts with their balances, a page at a time, or find them by owner")
+    sub.add_argument("--owner", metavar="PREFIX", help="only owners whose name starts with PREFIX (any case)")
+    sub.add_argument("--after", type=account_id, metavar="ID", help="the page after this account id")
+    sub.add_argument("--limit", type=int, default=50, metavar="N", help="accounts per page (default 50)")
+    add("stats", cmd_stats, "counts and totals of the whole ledger")
     sub = add("verify", cmd_verify, "replay every account and compare with the projection (exit 1 on a difference)")
     sub.add_argument("--batch-size", type=int, default=500, metavar="N", help="accounts per round trip (default 500)")
     add("migrate", cmd_migrate, "apply db/migrations and db/functions")
