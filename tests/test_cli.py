@@ -303,6 +303,17 @@ def test_a_plot_that_cannot_be_written_is_a_usage_error_not_a_traceback(dsn: str
     assert bad_format.returncode == EXIT_USAGE and "cannot write the plot" in bad_format.stderr
 
 
+def test_a_plot_names_the_owner_and_is_a_png(dsn: str, tmp_path: Path) -> None:
+    payer, payee = opened(dsn, "Payer"), opened(dsn, "Grace Hopper")
+    cli(dsn, "deposit", payee, "4200", "--reference", "salary")
+    cli(dsn, "deposit", payer, "10000")
+    cli(dsn, "transfer", payer, payee, "2500")
+    cli(dsn, "withdraw", payee, "1234.56")
+    result = cli(dsn, "history", payee, "--plot", str(tmp_path / "balance.png"))
+    assert result.returncode == 0 and result.stdout.endswith(f"plot written to {tmp_path / 'balance.png'}\n")
+    assert (tmp_path / "balance.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_verify_lists_accounts_that_differ_and_exits_1(dsn: str, db: psycopg.Connection[Any]) -> None:
     accounts = [opened(dsn, f"Owner {i}") for i in range(3)]
     for account in accounts:

@@ -20,7 +20,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
@@ -510,11 +510,12 @@ def cmd_history(args: argparse.Namespace) -> int:
         _check_plot_target(args.plot)
     with _ledger(args) as ledger:
         entries = ledger.history(args.account, args.start, args.end)
-        state = ledger.state(args.account) if not entries else None
+        state = ledger.state(args.account) if args.plot or not entries else None
     if not entries and state is None:
         raise _not_found(args.account)
     if args.plot and entries:
-        plot_history(entries, args.plot, f"account {args.account}")
+        assert state is not None
+        plot_history(entries, args.plot, state.owner_name, args.account, args.start, args.end)
     if args.json:
         emit_json(entries)
         return EXIT_OK
@@ -554,25 +555,98 @@ def _check_plot_target(path: Path) -> None:
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def plot_history(entries: Sequence[HistoryEntry], path: Path, title: str) -> None:
+def _days(value: datetime) -> float:
+    """matplotlib's date axis: days since 1970-01-01 UTC."""
+    return (value - _EPOCH) / timedelta(days=1)
+
+
+def _money_tick(value: float, _position: float) -> str:
+    """An axis label with thousands separators: 2,500 or 2,500.50."""
+    return f"{value:,.0f}" if value == round(value) else f"{value:,.2f}"
+
+
+def plot_history(
+    entries: Sequence[HistoryEntry],
+    path: Path,
+    owner: str,
+    account: uuid.UUID,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> None:
+    """The balance over time as a step line: one marker per event (deposits up, withdrawals down,
+    hollow for transfers), the final balance carried to the end and labelled, UTC times."""
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
-    fig, ax = plt.subplots(figsize=(9, 4))
-    # matplotlib's date axis counts days since 1970-01-01 UTC.
-    days = [(e.occurred_at - _EPOCH).total_seconds() / 86400 for e in entries]
-    ax.step(days, [float(e.balance) for e in entries], where="post")
-    ax.xaxis_date()
-    ax.set_title(f"Balance of {title}")
-    ax.set_xlabel("occurred_at")
+    first, last = entries[0].occurred_at, entries[-1].occurred_at
+    end = until if until is not None and until > last else last + max((last - first) * 0.08, timedelta(minutes=1))
+    xs = [*(_days(e.occurred_at) for e in entries), _days(end)]
+    ys = [*(float(e.balance) for e in entries), float(entries[-1].balance)]
+    if since is not None and since < first and entries[0].amount is not None:
+        # A window that starts after the opening: the balance before its first event, from `since` on.
+        moved = entries[0].amount if entries[0].event_type == "MoneyDeposited" else -entries[0].amount
+        xs.insert(0, _days(since))
+        ys.insert(0, float(entries[0].balance - moved))
+
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    ax.step(xs, ys, where="post", color="#1f4e79", linewidth=1.8, zorder=2)
+    ax.fill_between(xs, ys, step="post", color="#1f4e79", alpha=0.08, zorder=1)
+    size = 7 if len(entries) <= 100 else 4 if len(entries) <= 1000 else 0
+    kinds = [
+        ("opened", "AccountOpened", False, "o", "#777777"),
+        ("deposits", "MoneyDeposited", False, "^", "#2e7d32"),
+        ("withdrawals", "MoneyWithdrawn", False, "v", "#c62828"),
+        ("transfers in", "MoneyDeposited", True, "^", "#2e7d32"),
+        ("transfers out", "MoneyWithdrawn", True, "v", "#c62828"),
+    ]
+    for label, event_type, transfer, marker, colour in kinds if size else []:
+        chosen = [e for e in entries if e.event_type == event_type and (e.counterparty is not None) == transfer]
+        if chosen:
+            ax.plot(
+                [_days(e.occurred_at) for e in chosen],
+                [float(e.balance) for e in chosen],
+                linestyle="none",
+                marker=marker,
+                markersize=size,
+                color=colour,
+                markerfacecolor="white" if transfer else colour,
+                label=f"{label} ({len(chosen)})",
+                zorder=3,
+            )
+    final = entries[-1].balance
+    ax.plot([xs[-1]], [ys[-1]], marker="o", markersize=6, color="#1f4e79", zorder=4)
+    ax.annotate(
+        f"{final:,.2f}",
+        xy=(xs[-1], ys[-1]),
+        xytext=(8, 0),
+        textcoords="offset points",
+        va="center",
+        fontweight="bold",
+        color="#1f4e79",
+        annotation_clip=False,
+    )
+
+    locator = mdates.AutoDateLocator(tz=timezone.utc)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=timezone.utc))  # type: ignore[no-untyped-call]
+    ax.yaxis.set_major_formatter(FuncFormatter(_money_tick))
+    ax.set_ylim(bottom=0, top=max(ys) * 1.12 or 1)
+    ax.set_xlim(xs[0] - (0 if since is not None else (xs[-1] - xs[-2]) * 0.3), xs[-1])
+    ax.set_xlabel("time (UTC)")
     ax.set_ylabel("balance")
+    ax.set_title(f"Balance of {owner}", loc="left", fontsize=13, fontweight="bold")
+    ax.set_title(f"account {account}, {len(entries)} events", loc="right", fontsize=8, color="#555555")
     ax.grid(True, alpha=0.3)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", frameon=False, fontsize=9)
     try:
-        fig.savefig(path, dpi=100)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
     except (OSError, ValueError) as error:
         raise Failure("usage", f"cannot write the plot to {path}: {error}") from None
     finally:
