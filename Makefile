@@ -6,7 +6,8 @@ PY_DIRS := python_client tests $(wildcard bench)
 
 .PHONY: demo test lint bench bench-quick soak clean install-sql
 
-# Create the virtual environment and install pgledger (editable) with its dev tools.
+# Create the virtual environment and install pgledger (editable) with its dev tools (they include
+# the embedded server and the plot extras).
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip

@@ -279,7 +279,9 @@ def _demo(argv: list[str] | None = None) -> None:
     server = EmbeddedServer(root / "data")
     server.start()
     try:
-        settings = PeerSettings(host=str(server.data_dir), port=5432, user="postgres", password=None, dbname="postgres")
+        settings = PeerSettings(
+            host=str(server.socket_dir), port=5432, user="postgres", password=None, dbname="postgres"
+        )
         print(f"eventsourcing {peer_version()}")
         results = run_peer(
             settings,

@@ -70,7 +70,7 @@ def pg_server() -> Iterator[ServerInfo]:
         scratch = tempfile.mkdtemp(prefix="pgledger-test-")
         embedded = EmbeddedServer(Path(scratch) / "data", durable=False)
         embedded.start()
-        host, port, user, password = str(embedded.data_dir), 5432, "postgres", None
+        host, port, user, password = str(embedded.socket_dir), 5432, "postgres", None
     server = ServerInfo(
         host=host,
         port=port,

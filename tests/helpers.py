@@ -1,8 +1,11 @@
-"""Small helpers shared by the tests: looking at what is stored."""
+"""Small helpers shared by the tests: looking at what is stored, running the CLI."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -53,3 +56,13 @@ def wait_until_blocked(db: psycopg.Connection[Any], pid: int, timeout: float = 3
         if time.monotonic() > deadline:
             raise AssertionError(f"backend {pid} never blocked on a lock")
         time.sleep(0.005)
+
+
+def pgledger_run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, python: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """pgledger in a process of its own; `python` replaces `-m pgledger.cli` (e.g. with `-c ...`)."""
+    command = [sys.executable, *(python or ("-m", "pgledger.cli")), *args]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300, check=False)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result

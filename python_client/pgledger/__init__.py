@@ -4,6 +4,8 @@ This package is the thin Python client of the SQL API (schema ``ledger``), its m
 embedded server for zero set-up, and the command line.
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from pgledger.errors import (
     AccountAlreadyExists,
     AccountNotFound,
@@ -29,6 +31,11 @@ from pgledger.events import (
 )
 from pgledger.ledger import DailyTotal, HistoryEntry, Ledger, Mismatch
 from pgledger.subscriber import Subscriber
+
+try:
+    __version__ = version("pgledger")
+except PackageNotFoundError:  # a source checkout on sys.path that was never installed: no metadata
+    __version__ = "0+unknown"
 
 __all__ = [
     "AccountAlreadyExists",
