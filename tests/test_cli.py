@@ -327,6 +327,56 @@ def test_verify_lists_accounts_that_differ_and_exits_1(dsn: str, db: psycopg.Con
     assert report["checked"] == 3 and [d["account_id"] for d in report["differing"]] == [accounts[1]]
 
 
+def test_verify_reports_a_damaged_history_and_checks_the_rest(dsn: str, db: psycopg.Connection[Any]) -> None:
+    accounts = [opened(dsn, f"Owner {i}") for i in range(3)]
+    for account in accounts:
+        cli(dsn, "deposit", account, "10")
+    db.execute("ALTER TABLE ledger.events DISABLE TRIGGER ALL")
+    db.execute(
+        "UPDATE ledger.events SET sequence_number = 9 WHERE aggregate_id = %s AND sequence_number = 2", (accounts[0],)
+    )
+    db.execute("ALTER TABLE ledger.events ENABLE ALWAYS TRIGGER events_refuse_update_delete")
+    db.execute("UPDATE ledger.account_snapshots SET balance = 1 WHERE account_id = %s", (accounts[2],))
+    result = cli(dsn, "verify", "--chain")
+    assert result.returncode == 1
+    assert f"{accounts[0]}: its history cannot be replayed: LG005: event out of sequence" in result.stdout
+    assert f"account {accounts[0]} event 9" in result.stdout and "were removed" in result.stdout
+
+
+def test_a_digest_kept_in_a_file_proves_the_history_later(
+    dsn: str, db: psycopg.Connection[Any], tmp_path: Path
+) -> None:
+    account = opened(dsn, "Ada")
+    for amount in ("10", "20", "30"):
+        cli(dsn, "deposit", account, amount)
+    digest = tmp_path / "digest.json"
+    assert cli(dsn, "digest", "--out", str(digest)).returncode == 0
+    kept = json.loads(digest.read_text())
+    assert kept["format"] == "pgledger-digest-v1" and kept["position"] == 4
+    cli(dsn, "deposit", account, "40")  # the history grows: the digest still holds
+    held = cli(dsn, "verify", "--chain", "--digest", str(digest))
+    assert held.returncode == 0, held.stdout
+    assert "digest at position 4 holds" in held.stdout
+    proof = tmp_path / "proof.json"
+    proof.write_text(cli(dsn, "proof", "3", "--tree-size", "4").stdout)
+    checked = cli(dsn, "check-proof", str(proof), "--digest", str(digest))  # no database needed for this one
+    assert checked.returncode == 0 and "is at position 3 of the tree of 4 events" in checked.stdout
+    db.execute("ALTER TABLE ledger.events DISABLE TRIGGER ALL")
+    db.execute(
+        'UPDATE ledger.events SET payload = \'{"amount": "25.00"}\' WHERE aggregate_id = %s AND sequence_number = 3',
+        (account,),
+    )
+    db.execute("ALTER TABLE ledger.events ENABLE ALWAYS TRIGGER events_refuse_update_delete")
+    broken = cli(dsn, "verify", "--digest", str(digest), "--json")
+    assert broken.returncode == 1
+    report = json.loads(broken.stdout)
+    assert report["digest"]["matches"] is False and report["digest"]["first_changed_position"] == 3
+    forged = json.loads(proof.read_text())
+    forged["canonical"] = forged["canonical"].replace('"amount": "', '"amount": "9')
+    proof.write_text(json.dumps(forged))
+    assert cli(dsn, "check-proof", str(proof)).returncode == 1
+
+
 def test_the_cli_runs_without_pwd_as_on_windows(dsn: str) -> None:
     hide = "import sys; sys.modules['pwd'] = None; from pgledger.cli import main; sys.exit(main())"
     result = pgledger_run("verify", env={**os.environ, "DATABASE_URL": dsn}, python=("-c", hide))

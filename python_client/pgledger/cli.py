@@ -31,8 +31,9 @@ from psycopg.conninfo import conninfo_to_dict
 from pgledger import __version__
 from pgledger.errors import AccountNotFound, LedgerError, OutcomeUnknown
 from pgledger.events import AccountOpened, AccountState, RecordedEvent
-from pgledger.ledger import HistoryEntry, Ledger
+from pgledger.ledger import Digest, HistoryEntry, Ledger
 from pgledger.migrate import migrate
+from pgledger.proof import ProofError, verify_inclusion
 from pgledger.server import EmbeddedServer, ServerError, default_data_dir
 
 EXIT_OK = 0
@@ -45,7 +46,8 @@ EXIT_DATABASE = 5
 EPILOG = """\
 exit status:
   0  done
-  1  verify found accounts whose replay differs from their projection
+  1  verify found a difference (an account, a snapshot, with --chain the hash chains, with
+     --digest the digest); check-proof: the proof does not hold
   2  usage error: bad arguments, or input the CLI can see is malformed (a uuid, an amount, a time)
   3  refused by the ledger: an LG SQLSTATE; the message starts with it (LG004: insufficient funds ...)
   4  no database: cannot connect, a bad DATABASE_URL, the embedded server not installed or not
@@ -715,6 +717,11 @@ def verify_pages(ledger: Ledger, page_size: int) -> Iterator[list[tuple[uuid.UUI
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Replay vs projection (each account; a damaged history is reported and the rest checked),
+    snapshots vs the fold of their prefix; with --chain the hash chains, positions and Merkle tree;
+    with --digest FILE that the history still extends a digest kept earlier."""
+    digest = _read_digest(args.digest) if args.digest else None
+    report: dict[str, Any] = {}
     with _ledger(args) as ledger:
         total = ledger.stats().accounts
         checked, differing = 0, []
@@ -722,17 +729,110 @@ def cmd_verify(args: argparse.Namespace) -> int:
             checked += len(page)
             differing += [mismatch for _, equal, mismatch in page if not equal]
             _progress(checked, total)
-    if sys.stderr.isatty():
-        sys.stderr.write("\n")
+        if sys.stderr.isatty():
+            sys.stderr.write("\n")
+        report.update(checked=checked, differing=differing, snapshots=ledger.verify_snapshots())
+        if args.chain:
+            report["chain"] = ledger.verify_chain()
+        if digest is not None:
+            report["digest"] = ledger.verify_digest(digest)
+    problems = bool(differing or report["snapshots"] or report.get("chain"))
+    problems = problems or ("digest" in report and not report["digest"].matches)
     if args.json:
-        emit_json({"checked": checked, "differing": differing})
-    elif differing:
+        if "digest" in report:
+            check = report["digest"]
+            report["digest"] = {**_plain(check), "computed_root": check.computed_root.hex()}
+        emit_json(report)
+        return EXIT_DIFFERENCES if problems else EXIT_OK
+    if differing:
         print(f"{len(differing)} of {checked} accounts differ from their replay:")
         for m in differing:
-            print(f"  {m.account_id}: projection {_brief(m.projection)}; replay {_brief(m.replayed)}")
+            if m.error is not None:
+                print(f"  {m.account_id}: its history cannot be replayed: {m.error}")
+            else:
+                print(f"  {m.account_id}: projection {_brief(m.projection)}; replay {_brief(m.replayed)}")
     else:
         print(f"verified {checked} accounts: every replay equals its projection")
-    return EXIT_DIFFERENCES if differing else EXIT_OK
+    for bad in report["snapshots"]:
+        why = bad.error or f"snapshot {_brief(bad.snapshot)}, fold {_brief(bad.replayed)}"
+        print(f"  snapshot of {bad.account_id} at version {bad.sequence_number} is wrong: {why}")
+    if not report["snapshots"]:
+        print("verified every snapshot: each is the fold of its account's events up to it")
+    if args.chain:
+        for problem in report["chain"]:
+            where = f"account {problem.account_id} event {problem.sequence_number}" if problem.account_id else "ledger"
+            at = f" (position {problem.position})" if problem.position is not None else ""
+            print(f"  chain broken: {where}{at}: {problem.problem}")
+        if not report["chain"]:
+            print("verified the hash chains, positions and Merkle tree: the history is the one written")
+    if digest is not None:
+        check = report["digest"]
+        verdict = "holds" if check.matches else "DOES NOT HOLD"
+        print(f"digest at position {digest.position} {verdict}: {check.detail}")
+    return EXIT_DIFFERENCES if problems else EXIT_OK
+
+
+def _read_digest(path: Path) -> Digest:
+    try:
+        return Digest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise Failure("usage", f"cannot read a digest from {path}: {error}") from None
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """The ledger's digest now, as JSON: keep it somewhere the database's owner cannot change."""
+    with _ledger(args) as ledger:
+        digest = ledger.digest()
+    document = {**digest.to_json(), "taken_at": datetime.now(timezone.utc).isoformat()}
+    text = json.dumps(document, indent=2)
+    if args.out is not None:
+        try:
+            args.out.write_text(text + "\n", encoding="utf-8")
+        except OSError as error:
+            raise Failure("usage", f"cannot write the digest to {args.out}: {error.strerror}") from None
+        print(f"digest at position {digest.position} written to {args.out}" if not args.json else text)
+    else:
+        print(text)
+    return EXIT_OK
+
+
+def cmd_proof(args: argparse.Namespace) -> int:
+    """The inclusion proof of the event at a position, as JSON (pgledger check-proof checks it)."""
+    with _ledger(args) as ledger:
+        proof = ledger.inclusion_proof(args.position, args.tree_size)
+    print(json.dumps(proof, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_check_proof(args: argparse.Namespace) -> int:
+    """Checks an inclusion proof with no database, against a digest you kept if given."""
+    try:
+        proof = json.loads(args.proof.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise Failure("usage", f"cannot read a proof from {args.proof}: {error}") from None
+    digest = _read_digest(args.digest) if args.digest else None
+    if digest is not None and digest.position != proof.get("tree_size"):
+        raise Failure(
+            "usage", f"the proof is for a tree of {proof.get('tree_size')} events, the digest for {digest.position}"
+        )
+    try:
+        inclusion = verify_inclusion(proof, digest.root if digest else None)
+    except ProofError as error:
+        if args.json:
+            emit_json({"holds": False, "reason": str(error)})
+        else:
+            print(f"the proof does not hold: {error}")
+        return EXIT_DIFFERENCES
+    event = inclusion.event
+    if args.json:
+        emit_json({"holds": True, "position": inclusion.position, "tree_size": inclusion.tree_size, "event": event})
+    else:
+        print(
+            f"the proof holds: event {event['event_id']} ({event['event_type']} #{event['sequence_number']} of account "
+            f"{event['aggregate_id']}) is at position {inclusion.position} of the tree of {inclusion.tree_size} "
+            f"events whose root is {inclusion.root.hex()}"
+        )
+    return EXIT_OK
 
 
 def _brief(state: AccountState | None) -> str:
@@ -933,8 +1033,22 @@ def build_parser() -> Parser:
     sub.add_argument("--after", type=account_id, metavar="ID", help="the page after this account id")
     sub.add_argument("--limit", type=int, default=50, metavar="N", help="accounts per page (default 50)")
     add("stats", cmd_stats, "counts and totals of the whole ledger")
-    sub = add("verify", cmd_verify, "replay every account and compare with the projection (exit 1 on a difference)")
+    sub = add(
+        "verify",
+        cmd_verify,
+        "replay every account and compare with the projection, check every snapshot (exit 1 on a difference)",
+    )
     sub.add_argument("--batch-size", type=int, default=500, metavar="N", help="accounts per round trip (default 500)")
+    sub.add_argument("--chain", action="store_true", help="also check the hash chains, positions and Merkle tree")
+    sub.add_argument("--digest", type=Path, metavar="FILE", help="also prove the history extends this digest")
+    sub = add("digest", cmd_digest, "the ledger's digest (position, Merkle root) as JSON, to keep elsewhere")
+    sub.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE")
+    sub = add("proof", cmd_proof, "the inclusion proof (JSON) of the event at a global position")
+    sub.add_argument("position", type=int, metavar="POSITION")
+    sub.add_argument("--tree-size", type=int, metavar="N", help="in the tree of N events (default: all)")
+    sub = add("check-proof", cmd_check_proof, "check an inclusion proof with no database (exit 1 if it fails)")
+    sub.add_argument("proof", type=Path, metavar="PROOF.json")
+    sub.add_argument("--digest", type=Path, metavar="FILE", help="the digest you kept: the proof must lead to its root")
     add("migrate", cmd_migrate, "apply db/migrations and db/functions")
     add(
         "demo",
