@@ -3716,7 +3716,7 @@ BEGIN
                 v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
                 v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
             )
-            ON CONFLICT (event_id) DO NOTHING;
+            ON CONFLICT DO NOTHING;
             GET DIAGNOSTICS v_inserted = ROW_COUNT;
         ELSE
             INSERT INTO ledger.events (
@@ -3727,18 +3727,17 @@ BEGIN
                    e.payload, e.metadata, e.occurred_at, v_clock, e.hash
             FROM pg_catalog.unnest(v_final) AS e
             ORDER BY e.sequence_number
-            ON CONFLICT (event_id) DO NOTHING;
+            ON CONFLICT DO NOTHING;
             GET DIAGNOSTICS v_inserted = ROW_COUNT;
         END IF;
-        -- An event_id stored meanwhile by another account's append (this one waited for it to
-        -- commit): the same key for two different events.
+        -- An event_id already stored for another account (or stored for it meanwhile: this
+        -- append waited for that one to commit): the same key for two different events.
         IF v_inserted < v_count THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'LG008',
-                MESSAGE = pg_catalog.format(
-                    'an event_id of this batch was stored for another account while it was being appended to %s',
-                    p_aggregate_id),
-                HINT = 'Reuse event_ids only to retry the very same append; give new events new event_ids.';
+                MESSAGE = pg_catalog.format('event_id %s is already stored for another account than %s',
+                    CASE WHEN v_count = 1 THEN v_event.event_id::text ELSE 'of this batch' END, p_aggregate_id),
+                HINT = 'Reuse event_ids only to retry the very same append (same account, same events, same order); give new events new event_ids.';
         END IF;
 
         RETURN v_state.version;
@@ -4335,11 +4334,13 @@ COMMENT ON FUNCTION ledger.store_projection(ledger.account, bigint, bytea) IS
 -- functions/write/stored_batch_version.sql
 -- ledger.stored_batch_version(aggregate_id, events): the idempotency check of ledger.append.
 --
--- Called under the account's lock with the parsed batch. Returns NULL when none of the batch's
--- event_ids is stored. When every event of the batch carries an event_id and all of them are
--- stored as these events (ledger.event_matches), consecutively and in the same order, returns
--- the sequence number of the batch's last event: for a retry, the version the original append
--- returned.
+-- Called under the account's lock with the parsed batch. Looks in the account's own events only
+-- (a key of another account is caught by the unique key when the events are inserted, or, on
+-- Citus, where keys are unique per account, is another event). Returns NULL when none of the
+-- batch's event_ids is stored in the account. When every event of the batch carries an event_id
+-- and all of them are stored as these events (ledger.event_matches), consecutively and in the
+-- same order, returns the sequence number of the batch's last event: for a retry, the version the
+-- original append returned.
 --
 -- Raises: LG008 when some but not all are stored, or stored as different events.
 CREATE OR REPLACE FUNCTION ledger.stored_batch_version(p_aggregate_id uuid, p_events ledger.events[])
@@ -4359,7 +4360,8 @@ BEGIN
     IF pg_catalog.cardinality(p_events) = 1 THEN
         -- The commands' case: one index lookup instead of the general join below.
         v_given := p_events[1];
-        SELECT s.* INTO v_stored FROM ledger.events AS s WHERE s.event_id = v_given.event_id;
+        SELECT s.* INTO v_stored FROM ledger.events AS s
+        WHERE s.aggregate_id = p_aggregate_id AND s.event_id = v_given.event_id;
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
@@ -4378,7 +4380,7 @@ BEGIN
                pg_catalog.min(s.event_id::text)::uuid
         INTO v_found, v_all_same, v_offsets, v_last, v_example
         FROM pg_catalog.unnest(p_events) WITH ORDINALITY AS n
-        JOIN ledger.events AS s ON s.event_id = n.event_id;
+        JOIN ledger.events AS s ON s.aggregate_id = p_aggregate_id AND s.event_id = n.event_id;
     END IF;
 
     IF v_found = 0 THEN
@@ -7199,7 +7201,7 @@ BEGIN
                 v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
                 v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
             )
-            ON CONFLICT (event_id) DO NOTHING;
+            ON CONFLICT DO NOTHING;
             GET DIAGNOSTICS v_inserted = ROW_COUNT;
         ELSE
             INSERT INTO ledger.events (
@@ -7210,18 +7212,17 @@ BEGIN
                    e.payload, e.metadata, e.occurred_at, v_clock, e.hash
             FROM pg_catalog.unnest(v_final) AS e
             ORDER BY e.sequence_number
-            ON CONFLICT (event_id) DO NOTHING;
+            ON CONFLICT DO NOTHING;
             GET DIAGNOSTICS v_inserted = ROW_COUNT;
         END IF;
-        -- An event_id stored meanwhile by another account's append (this one waited for it to
-        -- commit): the same key for two different events.
+        -- An event_id already stored for another account (or stored for it meanwhile: this
+        -- append waited for that one to commit): the same key for two different events.
         IF v_inserted < v_count THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'LG008',
-                MESSAGE = pg_catalog.format(
-                    'an event_id of this batch was stored for another account while it was being appended to %s',
-                    p_aggregate_id),
-                HINT = 'Reuse event_ids only to retry the very same append; give new events new event_ids.';
+                MESSAGE = pg_catalog.format('event_id %s is already stored for another account than %s',
+                    CASE WHEN v_count = 1 THEN v_event.event_id::text ELSE 'of this batch' END, p_aggregate_id),
+                HINT = 'Reuse event_ids only to retry the very same append (same account, same events, same order); give new events new event_ids.';
         END IF;
 
         RETURN v_state.version;
@@ -7818,11 +7819,13 @@ COMMENT ON FUNCTION ledger.store_projection(ledger.account, bigint, bytea) IS
 -- functions/write/stored_batch_version.sql
 -- ledger.stored_batch_version(aggregate_id, events): the idempotency check of ledger.append.
 --
--- Called under the account's lock with the parsed batch. Returns NULL when none of the batch's
--- event_ids is stored. When every event of the batch carries an event_id and all of them are
--- stored as these events (ledger.event_matches), consecutively and in the same order, returns
--- the sequence number of the batch's last event: for a retry, the version the original append
--- returned.
+-- Called under the account's lock with the parsed batch. Looks in the account's own events only
+-- (a key of another account is caught by the unique key when the events are inserted, or, on
+-- Citus, where keys are unique per account, is another event). Returns NULL when none of the
+-- batch's event_ids is stored in the account. When every event of the batch carries an event_id
+-- and all of them are stored as these events (ledger.event_matches), consecutively and in the
+-- same order, returns the sequence number of the batch's last event: for a retry, the version the
+-- original append returned.
 --
 -- Raises: LG008 when some but not all are stored, or stored as different events.
 CREATE OR REPLACE FUNCTION ledger.stored_batch_version(p_aggregate_id uuid, p_events ledger.events[])
@@ -7842,7 +7845,8 @@ BEGIN
     IF pg_catalog.cardinality(p_events) = 1 THEN
         -- The commands' case: one index lookup instead of the general join below.
         v_given := p_events[1];
-        SELECT s.* INTO v_stored FROM ledger.events AS s WHERE s.event_id = v_given.event_id;
+        SELECT s.* INTO v_stored FROM ledger.events AS s
+        WHERE s.aggregate_id = p_aggregate_id AND s.event_id = v_given.event_id;
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
@@ -7861,7 +7865,7 @@ BEGIN
                pg_catalog.min(s.event_id::text)::uuid
         INTO v_found, v_all_same, v_offsets, v_last, v_example
         FROM pg_catalog.unnest(p_events) WITH ORDINALITY AS n
-        JOIN ledger.events AS s ON s.event_id = n.event_id;
+        JOIN ledger.events AS s ON s.aggregate_id = p_aggregate_id AND s.event_id = n.event_id;
     END IF;
 
     IF v_found = 0 THEN

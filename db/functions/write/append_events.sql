@@ -163,7 +163,7 @@ BEGIN
                 v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
                 v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
             )
-            ON CONFLICT (event_id) DO NOTHING;
+            ON CONFLICT DO NOTHING;
             GET DIAGNOSTICS v_inserted = ROW_COUNT;
         ELSE
             INSERT INTO ledger.events (
@@ -174,18 +174,17 @@ BEGIN
                    e.payload, e.metadata, e.occurred_at, v_clock, e.hash
             FROM pg_catalog.unnest(v_final) AS e
             ORDER BY e.sequence_number
-            ON CONFLICT (event_id) DO NOTHING;
+            ON CONFLICT DO NOTHING;
             GET DIAGNOSTICS v_inserted = ROW_COUNT;
         END IF;
-        -- An event_id stored meanwhile by another account's append (this one waited for it to
-        -- commit): the same key for two different events.
+        -- An event_id already stored for another account (or stored for it meanwhile: this
+        -- append waited for that one to commit): the same key for two different events.
         IF v_inserted < v_count THEN
             RAISE EXCEPTION USING
                 ERRCODE = 'LG008',
-                MESSAGE = pg_catalog.format(
-                    'an event_id of this batch was stored for another account while it was being appended to %s',
-                    p_aggregate_id),
-                HINT = 'Reuse event_ids only to retry the very same append; give new events new event_ids.';
+                MESSAGE = pg_catalog.format('event_id %s is already stored for another account than %s',
+                    CASE WHEN v_count = 1 THEN v_event.event_id::text ELSE 'of this batch' END, p_aggregate_id),
+                HINT = 'Reuse event_ids only to retry the very same append (same account, same events, same order); give new events new event_ids.';
         END IF;
 
         RETURN v_state.version;

@@ -1,10 +1,12 @@
 -- ledger.stored_batch_version(aggregate_id, events): the idempotency check of ledger.append.
 --
--- Called under the account's lock with the parsed batch. Returns NULL when none of the batch's
--- event_ids is stored. When every event of the batch carries an event_id and all of them are
--- stored as these events (ledger.event_matches), consecutively and in the same order, returns
--- the sequence number of the batch's last event: for a retry, the version the original append
--- returned.
+-- Called under the account's lock with the parsed batch. Looks in the account's own events only
+-- (a key of another account is caught by the unique key when the events are inserted, or, on
+-- Citus, where keys are unique per account, is another event). Returns NULL when none of the
+-- batch's event_ids is stored in the account. When every event of the batch carries an event_id
+-- and all of them are stored as these events (ledger.event_matches), consecutively and in the
+-- same order, returns the sequence number of the batch's last event: for a retry, the version the
+-- original append returned.
 --
 -- Raises: LG008 when some but not all are stored, or stored as different events.
 CREATE OR REPLACE FUNCTION ledger.stored_batch_version(p_aggregate_id uuid, p_events ledger.events[])
@@ -24,7 +26,8 @@ BEGIN
     IF pg_catalog.cardinality(p_events) = 1 THEN
         -- The commands' case: one index lookup instead of the general join below.
         v_given := p_events[1];
-        SELECT s.* INTO v_stored FROM ledger.events AS s WHERE s.event_id = v_given.event_id;
+        SELECT s.* INTO v_stored FROM ledger.events AS s
+        WHERE s.aggregate_id = p_aggregate_id AND s.event_id = v_given.event_id;
         IF NOT FOUND THEN
             RETURN NULL;
         END IF;
@@ -43,7 +46,7 @@ BEGIN
                pg_catalog.min(s.event_id::text)::uuid
         INTO v_found, v_all_same, v_offsets, v_last, v_example
         FROM pg_catalog.unnest(p_events) WITH ORDINALITY AS n
-        JOIN ledger.events AS s ON s.event_id = n.event_id;
+        JOIN ledger.events AS s ON s.aggregate_id = p_aggregate_id AND s.event_id = n.event_id;
     END IF;
 
     IF v_found = 0 THEN
