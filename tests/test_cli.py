@@ -17,6 +17,7 @@ import pytest
 import pgledger
 from pgledger.cli import EXIT_DATABASE, EXIT_REFUSED, EXIT_UNAVAILABLE, EXIT_USAGE, failure_of, main
 from pgledger.errors import OutcomeUnknown
+from tests.conftest import Cluster
 from tests.helpers import pgledger_run
 from tests.proxy import CuttingProxy
 
@@ -419,3 +420,13 @@ def test_demo_runs_where_it_is_told_with_database_url(dsn: str, db: psycopg.Conn
 def test_every_error_has_a_kind_and_an_exit_status(error: Exception, kind: str, status: int) -> None:
     failure = failure_of(error)
     assert (failure.kind, failure.exit_code) == (kind, status)
+
+
+def test_migrate_takes_the_role_names_of_a_first_install(cluster: Cluster) -> None:
+    db = cluster.database()
+    writer, reader = cluster.role("w", login=False), cluster.role("r", login=False)
+    url = cluster.conninfo(db)
+    first = pgledger_run("--database-url", url, "migrate", "--writer-role", writer, "--reader-role", reader, "--json")
+    assert first.returncode == 0, first.stderr
+    other = pgledger_run("--database-url", url, "migrate", "--writer-role", "someone_else")
+    assert other.returncode == 3 and f"LG011: this installation's writer role is {writer}" in other.stderr

@@ -385,7 +385,7 @@ def _applied(ledger: Ledger, account: uuid.UUID, version: int, since: datetime |
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     conninfo, where = conninfo_for(args)
-    report = migrate(conninfo)
+    report = migrate(conninfo, writer_role=args.writer_role, reader_role=args.reader_role)
     if args.json:
         emit_json({"applied": report.applied, "already_applied": report.already_applied})
         return EXIT_OK
@@ -1049,7 +1049,13 @@ def build_parser() -> Parser:
     sub = add("check-proof", cmd_check_proof, "check an inclusion proof with no database (exit 1 if it fails)")
     sub.add_argument("proof", type=Path, metavar="PROOF.json")
     sub.add_argument("--digest", type=Path, metavar="FILE", help="the digest you kept: the proof must lead to its root")
-    add("migrate", cmd_migrate, "apply db/migrations and db/functions")
+    sub = add("migrate", cmd_migrate, "install or upgrade the ledger in the database (db/migrations, db/functions)")
+    sub.add_argument(
+        "--writer-role", metavar="ROLE", help="at the first install: the writer role (default ledger_writer)"
+    )
+    sub.add_argument(
+        "--reader-role", metavar="ROLE", help="at the first install: the reader role (default ledger_reader)"
+    )
     add(
         "demo",
         cmd_demo,
