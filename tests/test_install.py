@@ -253,3 +253,18 @@ def test_an_owner_with_createrole_creates_the_missing_roles(cluster: Cluster) ->
     migrate(cluster.conninfo(db, owner), writer_role=writer, reader_role=reader)
     with cluster.admin() as conn:
         assert _role_exists(conn, writer) and _role_exists(conn, reader)
+
+
+def test_migrate_catches_the_id_sequence_up_after_a_logical_copy(dsn: str, db: psycopg.Connection[Any]) -> None:
+    """A logical-replication copy receives rows, not sequence values: made the primary, its appends
+    would collide with the copied ids. `pgledger migrate` (the documented cut-over step) moves the
+    identity sequence past them."""
+    with Ledger(dsn) as ledger:
+        account = uuid.uuid4()
+        ledger.open_account(account, "Copied")
+        ledger.deposit(account, Decimal("1.00"))
+        db.execute("SELECT setval(pg_get_serial_sequence('ledger.events', 'id'), 1)")  # as on the copy
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            ledger.deposit(account, Decimal("1.00"))
+        migrate(dsn)
+        assert ledger.deposit(account, Decimal("1.00")) == 3

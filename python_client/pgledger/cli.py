@@ -920,10 +920,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         mismatches = ledger.verify()
         verdict = "every account's replay equals its projection" if not mismatches else "ACCOUNTS DIFFER"
         print(f"ledger.verify() over all accounts: {verdict} ({len(mismatches)} differ)")
+        broken = ledger.verify_chain()
+        print(f"ledger.verify_chain(): {'the history is the one written' if not broken else 'HISTORY CHANGED'}")
+        digest = ledger.digest()
+        print(f"ledger.digest(): position {digest.position}, root {digest.root.hex()[:16]}... (keep it elsewhere)")
     if server is not None:
         print(f"\nthe embedded PostgreSQL keeps running in {server.data_dir} (pid {server.pid()})")
         print(f"stop it with: {_stop_command(args)}")
-    return EXIT_OK if state == replayed and not mismatches else EXIT_DIFFERENCES
+    return EXIT_OK if state == replayed and not mismatches and not broken else EXIT_DIFFERENCES
 
 
 # -- parser -------------------------------------------------------------------------------------

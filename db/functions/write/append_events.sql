@@ -154,6 +154,8 @@ BEGIN
             CONTINUE rounds;
         END IF;
 
+        -- ON CONFLICT names the event_id key (one event_id, or on Citus one per account), so any
+        -- other unique violation (an id taken twice, a sequence number) still raises as itself.
         IF v_count = 1 THEN
             INSERT INTO ledger.events (
                 event_id, aggregate_id, sequence_number, event_type, event_version,
@@ -163,7 +165,7 @@ BEGIN
                 v_event.event_id, p_aggregate_id, v_event.sequence_number, v_event.event_type, v_event.event_version,
                 v_event.payload, v_event.metadata, v_event.occurred_at, v_clock, v_hash
             )
-            ON CONFLICT DO NOTHING;
+            ON CONFLICT ON CONSTRAINT events_event_id_key DO NOTHING;
             GET DIAGNOSTICS v_inserted = ROW_COUNT;
         ELSE
             INSERT INTO ledger.events (
@@ -174,7 +176,7 @@ BEGIN
                    e.payload, e.metadata, e.occurred_at, v_clock, e.hash
             FROM pg_catalog.unnest(v_final) AS e
             ORDER BY e.sequence_number
-            ON CONFLICT DO NOTHING;
+            ON CONFLICT ON CONSTRAINT events_event_id_key DO NOTHING;
             GET DIAGNOSTICS v_inserted = ROW_COUNT;
         END IF;
         -- An event_id already stored for another account (or stored for it meanwhile: this
