@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY_DIRS := python_client tests $(wildcard bench)
 
-.PHONY: demo test lint bench bench-quick soak clean install-sql
+.PHONY: demo test test-citus lint bench bench-quick soak clean install-sql
 
 # Create the virtual environment and install pgledger (editable) with its dev tools (they include
 # the embedded server and the plot extras).
@@ -25,6 +25,12 @@ lint: $(BIN)/.installed
 
 test: lint
 	$(BIN)/pytest
+
+# The Citus tests: a coordinator and two workers from the Citus installed in PostgreSQL 15
+# (pg_config), started and stopped by the tests (bench/citus_cluster.py). Without Citus they are
+# skipped and say why.
+test-citus: $(BIN)/.installed
+	PGLEDGER_CITUS=1 $(BIN)/pytest tests/test_citus.py
 
 # The benchmark (bench/run.py): figures, ratios and targets; writes bench/results/.
 bench: $(BIN)/.installed

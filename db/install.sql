@@ -124,9 +124,17 @@ BEGIN
     END LOOP;
 END;
 $lock$;
+SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') AS pgledger_citus \gset
+\if :pgledger_citus
+SELECT pg_catalog.citus_is_coordinator() AS pgledger_citus \gset
+\endif
+\if :pgledger_citus
+SET LOCAL citus.enable_unsafe_triggers = on;
+SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+\endif
 DO $install$
 BEGIN
-    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009', '0010', '0011')) THEN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009', '0010', '0011', '0012')) THEN
         RAISE EXCEPTION USING ERRCODE = 'LG011',
             MESSAGE = 'the database has migrations this install script does not know: it is newer';
     END IF;
@@ -1070,6 +1078,85 @@ DROP FUNCTION IF EXISTS ledger.store_projection(ledger.account, bigint);
 INSERT INTO ledger.schema_migrations (version, name, checksum)
 VALUES ('0011', 'integrity', '7813c152492c74f61746de54155f92096aa3bc432a7f69ecbce9a58074df6983');
 \endif
+-- migrations/0012_position_accounts.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0012'
+               AND checksum <> ALL (ARRAY['3a8a76f6f4747fabcbf662a6cafb692541760bc4f3c7a22a80111eca7be8996d'])) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LG011',
+            MESSAGE = 'migration 0012_position_accounts.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0012') AS pgledger_apply_0012 \gset
+\if :pgledger_apply_0012
+-- 0012_position_accounts: each position also names its event's account. On Citus the events are
+-- sharded by account, and a position must say where its event lives for a read to go straight to
+-- that shard (ledger.read_all); on one server it costs 16 bytes a position and changes nothing.
+ALTER TABLE ledger.event_positions ADD COLUMN aggregate_id uuid;
+
+UPDATE ledger.event_positions AS p
+SET aggregate_id = e.aggregate_id
+FROM ledger.events AS e
+WHERE e.id = p.id;
+
+ALTER TABLE ledger.event_positions ALTER COLUMN aggregate_id SET NOT NULL;
+
+COMMENT ON COLUMN ledger.event_positions.aggregate_id IS 'The account of the event at this position.';
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0012', 'position_accounts', '3a8a76f6f4747fabcbf662a6cafb692541760bc4f3c7a22a80111eca7be8996d');
+\endif
+\if :pgledger_citus
+-- citus/distribute.sql
+-- Citus: the distributed layout. Run by `pgledger migrate` (and db/install.sql) after the
+-- migrations, on a Citus coordinator only; idempotent. The single-node layout stays as the
+-- migrations make it; here:
+--   - accounts, events, account_snapshots, daily_totals and the position queue are distributed
+--     by the account id, co-located: every command touches one shard group, on one worker;
+--   - settings becomes a reference table (the append path on the workers reads it);
+--   - subscriptions, positions, the Merkle tree, totals and the migrations stay on the
+--     coordinator (the positioner there gives the global positions);
+--   - keys that must include the distribution column do: events (aggregate_id, id), and the
+--     event_id key becomes unique per account (docs/decisions.md, "Citus");
+--   - a row trigger queues each new event for the positioner, on its shard, in its transaction;
+--     the NOTIFY trigger goes (a worker's NOTIFY reaches no subscriber).
+-- Triggers on distributed tables need citus.enable_unsafe_triggers (the migrator sets it):
+-- each of ours touches only rows of the same account, on the same shard.
+DO $distribute$
+BEGIN
+    IF EXISTS (
+        SELECT FROM pg_catalog.pg_dist_partition AS d WHERE d.logicalrelid = 'ledger.accounts'::pg_catalog.regclass
+    ) THEN
+        RETURN;
+    END IF;
+    ALTER TABLE ledger.events DROP CONSTRAINT events_pkey;
+    ALTER TABLE ledger.events ADD CONSTRAINT events_pkey PRIMARY KEY (aggregate_id, id);
+    ALTER TABLE ledger.events DROP CONSTRAINT events_event_id_key;
+    ALTER TABLE ledger.events ADD CONSTRAINT events_event_id_key UNIQUE (aggregate_id, event_id);
+    DROP TRIGGER IF EXISTS events_notify ON ledger.events;
+
+    CREATE TABLE ledger.position_queue (
+        aggregate_id uuid NOT NULL,
+        id bigint NOT NULL,
+        sequence_number bigint NOT NULL,
+        recorded_at timestamptz NOT NULL,
+        hash bytea NOT NULL,
+        CONSTRAINT position_queue_pkey PRIMARY KEY (aggregate_id, id)
+    );
+    COMMENT ON TABLE ledger.position_queue IS
+    'Citus: committed events waiting for a global position, queued on their shard by their append.';
+
+    PERFORM pg_catalog.create_distributed_table('ledger.accounts', 'account_id');
+    PERFORM pg_catalog.create_distributed_table('ledger.events', 'aggregate_id', colocate_with => 'ledger.accounts');
+    PERFORM pg_catalog.create_distributed_table(
+        'ledger.account_snapshots', 'account_id', colocate_with => 'ledger.accounts');
+    PERFORM pg_catalog.create_distributed_table('ledger.daily_totals', 'account_id', colocate_with => 'ledger.accounts');
+    PERFORM pg_catalog.create_distributed_table(
+        'ledger.position_queue', 'aggregate_id', colocate_with => 'ledger.accounts');
+    PERFORM pg_catalog.create_reference_table('ledger.settings');
+END;
+$distribute$;
+\endif
 SET LOCAL check_function_bodies = off;
 -- functions/admin/rebuild_snapshots.sql
 -- ledger.rebuild_snapshots(account_id): recomputes the snapshots of one account (or of every
@@ -1104,7 +1191,7 @@ BEGIN
                (r.state).opened_at, (r.state).last_event_at
         FROM (
             SELECT e.sequence_number,
-                   ledger.account_fold(e) OVER (ORDER BY e.sequence_number) AS state
+                   ledger.account_fold(ROW(e.*)::ledger.events) OVER (ORDER BY e.sequence_number) AS state
             FROM ledger.events AS e
             WHERE e.aggregate_id = v_account
         ) AS r
@@ -1154,17 +1241,20 @@ COMMENT ON FUNCTION ledger.set_snapshot_interval(integer) IS
 -- Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.daily_totals(p_account_id uuid, p_from date DEFAULT NULL, p_to date DEFAULT NULL)
 RETURNS TABLE (day date, deposits numeric, withdrawals numeric, event_count integer)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT t.day, t.deposits, t.withdrawals, t.event_count
-    FROM ledger.daily_totals AS t
-    WHERE t.account_id = p_account_id
-      AND (p_from IS NULL OR t.day >= p_from)
-      AND (p_to IS NULL OR t.day <= p_to)
-    ORDER BY t.day;
+BEGIN
+    RETURN QUERY
+        SELECT t.day, t.deposits, t.withdrawals, t.event_count
+        FROM ledger.daily_totals AS t
+        WHERE t.account_id = p_account_id
+          AND (p_from IS NULL OR t.day >= p_from)
+          AND (p_to IS NULL OR t.day <= p_to)
+        ORDER BY t.day;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.daily_totals(uuid, date, date) IS
@@ -1196,10 +1286,8 @@ BEGIN
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyDeposited'), 0),
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyWithdrawn'), 0),
            pg_catalog.count(*)
-    FROM ledger.event_positions AS p
-    JOIN ledger.events AS e ON e.id = p.id
-    CROSS JOIN LATERAL ledger.upcast(e) AS u
-    WHERE p.position > v_from AND p.position <= p_through_position
+    FROM ledger.positioned_events(v_from, p_through_position) AS p
+    CROSS JOIN LATERAL ledger.upcast(p.event) AS u
     GROUP BY u.aggregate_id, (u.occurred_at AT TIME ZONE 'UTC')::date
     ON CONFLICT (account_id, day) DO UPDATE
     SET deposits = t.deposits + excluded.deposits,
@@ -1460,16 +1548,20 @@ COMMENT ON FUNCTION ledger.fold_after(ledger.account, uuid, bigint, timestamptz)
 -- queries read at most about two snapshot intervals of events. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.sequence_bound(p_account_id uuid, p_at timestamptz)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 AS $function$
-    SELECT s.sequence_number - 1
-    FROM ledger.account_snapshots AS s
-    WHERE s.account_id = p_account_id
-      AND s.occurred_at > p_at
-    ORDER BY s.occurred_at, s.sequence_number
-    LIMIT 1;
+BEGIN
+    RETURN (
+        SELECT s.sequence_number - 1
+        FROM ledger.account_snapshots AS s
+        WHERE s.account_id = p_account_id
+          AND s.occurred_at > p_at
+        ORDER BY s.occurred_at, s.sequence_number
+        LIMIT 1
+    );
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.sequence_bound(uuid, timestamptz) IS
@@ -1765,8 +1857,7 @@ BEGIN
                 coalesce(p_position::text, 'NULL'), v_size, (SELECT p.last_position FROM ledger.positioner AS p));
     END IF;
     v_leaf := p_position - 1;
-    SELECT e.* INTO STRICT v_event
-    FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id WHERE p.position = p_position;
+    SELECT (p.event).* INTO STRICT v_event FROM ledger.positioned_events(p_position - 1, p_position) AS p;
     SELECT b.hash INTO v_previous FROM ledger.events AS b
     WHERE b.aggregate_id = v_event.aggregate_id AND b.sequence_number = v_event.sequence_number - 1;
     -- RFC 9162 2.1.3.1, from the root down: the sibling of each half the leaf is in.
@@ -1822,10 +1913,8 @@ BEGIN
             MESSAGE = pg_catalog.format('a Merkle range needs 0 <= start < end, got %s .. %s', p_start, p_end);
     END IF;
     IF v_size = 1 THEN
-        SELECT ledger.merkle_leaf(e.hash) INTO v_hash
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        WHERE p.position = p_start + 1;
+        SELECT ledger.merkle_leaf((p.event).hash) INTO v_hash
+        FROM ledger.positioned_events(p_start, p_start + 1) AS p;
     ELSE
         WHILE v_split * 2 < v_size LOOP
             v_split := v_split * 2;
@@ -1914,7 +2003,7 @@ BEGIN
         INTO v_differing
         FROM ledger.accounts AS a
         FULL JOIN (
-            SELECT e.aggregate_id, ledger.account_fold(e ORDER BY e.sequence_number) AS state
+            SELECT e.aggregate_id, ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number) AS state
             FROM ledger.events AS e
             GROUP BY e.aggregate_id
         ) AS r ON r.aggregate_id = a.account_id
@@ -1964,7 +2053,7 @@ BEGIN
         FROM ledger.accounts AS a WHERE a.account_id = p_account_id);
     BEGIN
         replayed := (
-            SELECT ledger.account_fold(e ORDER BY e.sequence_number)
+            SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number)
             FROM ledger.events AS e WHERE e.aggregate_id = p_account_id);
     EXCEPTION
         WHEN OTHERS THEN
@@ -2121,10 +2210,11 @@ BEGIN
             pg_catalog.format('positions are not exactly 1..%s: %s positions up to %s', v_last, v_count, v_max);
     END IF;
     RETURN QUERY
+        WITH present AS MATERIALIZED (SELECT e.id FROM ledger.events AS e)
         SELECT NULL::uuid, NULL::bigint, p.position,
                pg_catalog.format('position %s points at event id %s, which does not exist', p.position, p.id)
         FROM ledger.event_positions AS p
-        WHERE NOT EXISTS (SELECT FROM ledger.events AS e WHERE e.id = p.id)
+        WHERE NOT EXISTS (SELECT FROM present AS e WHERE e.id = p.id)
         ORDER BY p.position;
     -- The tree's root from the stored frontier, against the root of the stored event hashes.
     FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
@@ -2134,7 +2224,7 @@ BEGIN
         END IF;
     END LOOP;
     v_root := ledger.merkle_root_of(ARRAY(
-        SELECT e.hash FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id ORDER BY p.position));
+        SELECT (p.event).hash FROM ledger.positioned_events(0, v_last) AS p ORDER BY p.position));
     IF v_root IS DISTINCT FROM coalesce(v_stored_root, pg_catalog.sha256('\x'::bytea)) THEN
         RETURN QUERY SELECT NULL::uuid, NULL::bigint, NULL::bigint,
             'the Merkle tree does not match the stored event hashes: positions or hashes were changed'::text;
@@ -2222,7 +2312,7 @@ BEGIN
         BEGIN
             WITH folded AS (
                 SELECT e.sequence_number,
-                       ledger.account_fold(e) OVER (ORDER BY e.sequence_number) AS state
+                       ledger.account_fold(ROW(e.*)::ledger.events) OVER (ORDER BY e.sequence_number) AS state
                 FROM ledger.events AS e
                 WHERE e.aggregate_id = v_account
                   AND e.sequence_number <= (SELECT pg_catalog.max(s.sequence_number)
@@ -2313,14 +2403,6 @@ DECLARE
     v_cut xid8;
     v_taken bigint[];
     v_held xid8[];
-    v_frontier bytea[];
-    v_leaf bigint;
-    v_hash bytea;
-    v_level integer;
-    v_index bigint;
-    v_node_levels smallint[] := '{}';
-    v_node_indexes bigint[] := '{}';
-    v_node_hashes bytea[] := '{}';
 BEGIN
     IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION USING
@@ -2330,6 +2412,9 @@ BEGIN
     END IF;
     IF pg_catalog.pg_is_in_recovery() OR pg_catalog.current_setting('transaction_read_only')::boolean THEN
         RETURN 0;
+    END IF;
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NOT NULL THEN
+        RETURN ledger.position_from_queue(p_max_count);  -- Citus: the events are on the workers
     END IF;
     SELECT c.system_identifier INTO v_system_identifier FROM pg_catalog.pg_control_system() AS c;
     -- A look without any lock first: most calls find nothing to do and write nothing.
@@ -2354,13 +2439,10 @@ BEGIN
     ) THEN
         RETURN 0;
     END IF;
-    BEGIN
-        LOCK TABLE ledger.positioner IN ROW SHARE MODE NOWAIT;
-        SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p FOR UPDATE NOWAIT;
-    EXCEPTION
-        WHEN lock_not_available OR serialization_failure THEN
-            RETURN 0;
-    END;
+    v_state := ledger.lock_positioner();
+    IF v_state IS NULL THEN
+        RETURN 0;
+    END IF;
 
     IF v_state.system_identifier <> v_system_identifier THEN
         -- Restored or copied into another cluster: transaction ids from there mean nothing here.
@@ -2485,50 +2567,13 @@ BEGIN
         );
     END IF;
 
-    v_count := coalesce(pg_catalog.cardinality(v_taken), 0);
-    INSERT INTO ledger.event_positions (position, id)
-    SELECT v_state.last_position + t.n, t.id
-    FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n);
-
-    -- The Merkle tree grows by the same leaves, in position order (see ledger.merkle_nodes): each
-    -- new leaf pairs with the unpaired subtrees below it, like a carry in binary addition.
-    v_frontier := v_state.merkle_frontier;
-    v_leaf := v_state.last_position;
-    FOR v_hash IN
-        SELECT ledger.merkle_leaf(e.hash)
-        FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
-        JOIN ledger.events AS e ON e.id = t.id
-        ORDER BY t.n
-    LOOP
-        v_level := 0;
-        v_index := v_leaf;
-        WHILE v_index % 2 = 1 LOOP
-            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
-            v_frontier[v_level + 1] := NULL;
-            v_level := v_level + 1;
-            v_index := v_index / 2;
-            v_node_levels := pg_catalog.array_append(v_node_levels, v_level::smallint);
-            v_node_indexes := pg_catalog.array_append(v_node_indexes, v_index);
-            v_node_hashes := pg_catalog.array_append(v_node_hashes, v_hash);
-        END LOOP;
-        v_frontier[v_level + 1] := v_hash;
-        v_leaf := v_leaf + 1;
-    END LOOP;
-    INSERT INTO ledger.merkle_nodes (level, index, hash)
-    SELECT n.level, n.index, n.hash FROM ROWS FROM (
-        pg_catalog.unnest(v_node_levels), pg_catalog.unnest(v_node_indexes), pg_catalog.unnest(v_node_hashes)
-    ) AS n (level, index, hash);
-
-    UPDATE ledger.positioner AS p
-    SET
-        last_position = v_state.last_position + v_count,
-        frontier = v_state.frontier,
-        pending = v_state.pending,
-        system_identifier = v_state.system_identifier,
-        anchor_after = v_state.anchor_after,
-        merkle_frontier = v_frontier,
-        positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
-    RETURN v_count;
+    RETURN ledger.record_positions(
+        v_state,
+        v_taken,
+        ARRAY(SELECT e.aggregate_id FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+              JOIN ledger.events AS e ON e.id = t.id ORDER BY t.n),
+        ARRAY(SELECT e.hash FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+              JOIN ledger.events AS e ON e.id = t.id ORDER BY t.n));
 END;
 $function$;
 
@@ -2541,19 +2586,168 @@ COMMENT ON FUNCTION ledger.assign_positions(integer) IS
 -- NULL when no such event exists. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.legacy_position(p_transaction_id xid8, p_id bigint)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT CASE WHEN p_transaction_id = '0'::xid8 AND p_id = 0 THEN 0 ELSE p.position END
-    FROM (SELECT 1) AS one
-    LEFT JOIN ledger.events AS e ON e.id = p_id AND e.transaction_id = p_transaction_id
-    LEFT JOIN ledger.event_positions AS p ON p.id = e.id;
+BEGIN
+    IF p_transaction_id = '0'::xid8 AND p_id = 0 THEN
+        RETURN 0;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM ledger.events AS e WHERE e.id = p_id AND e.transaction_id = p_transaction_id) THEN
+        RETURN NULL;
+    END IF;
+    RETURN (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = p_id);
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.legacy_position(xid8, bigint) IS
 'The global position of an old-style position (transaction_id, id); NULL when there is no such event.';
+-- functions/positions/lock_positioner.sql
+-- ledger.lock_positioner(): the positioner's state row, locked for the caller's transaction, or
+-- NULL at once when another session holds it (or a migration: never waits). The one lock that
+-- serializes the runs of the positioner. Internal. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.lock_positioner()
+RETURNS ledger.positioner
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_state ledger.positioner;
+BEGIN
+    LOCK TABLE ledger.positioner IN ROW SHARE MODE NOWAIT;
+    SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p FOR UPDATE NOWAIT;
+    RETURN v_state;
+EXCEPTION
+    WHEN lock_not_available OR serialization_failure THEN
+        RETURN NULL;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.lock_positioner() IS
+'The positioner''s state row locked for this transaction, or NULL at once when it is held (internal).';
+-- functions/positions/position_from_queue.sql
+-- ledger.position_from_queue(max_count): the positioner on Citus (called by
+-- ledger.assign_positions). There the events live on the workers, whose transaction ids the
+-- coordinator cannot compare; instead each append queues its events on their shard
+-- (ledger.position_queue, by a trigger, in its transaction), and a run takes at most max_count
+-- queued events, committed by definition, oldest recorded first (an account's events are recorded
+-- in sequence order), gives them the next positions on the coordinator (ledger.record_positions:
+-- positions and tree commit there together, so readers never see a gap) and removes them from
+-- the queue. A queued event that already has a position (its removal by an earlier run not yet
+-- committed on its worker) is skipped. Internal. Raises nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.position_from_queue(p_max_count integer)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_state ledger.positioner;
+    v_ids bigint[];
+    v_aggregates uuid[];
+    v_hashes bytea[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM ledger.position_queue) THEN
+        RETURN 0;
+    END IF;
+    v_state := ledger.lock_positioner();
+    IF v_state IS NULL THEN
+        RETURN 0;
+    END IF;
+    WITH queued AS MATERIALIZED (
+        SELECT q.aggregate_id, q.id, q.hash, q.recorded_at, q.sequence_number
+        FROM ledger.position_queue AS q
+        ORDER BY q.recorded_at, q.aggregate_id, q.sequence_number
+        LIMIT p_max_count
+    )
+    SELECT pg_catalog.array_agg(q.id ORDER BY q.recorded_at, q.aggregate_id, q.sequence_number),
+           pg_catalog.array_agg(q.aggregate_id ORDER BY q.recorded_at, q.aggregate_id, q.sequence_number),
+           pg_catalog.array_agg(q.hash ORDER BY q.recorded_at, q.aggregate_id, q.sequence_number)
+    INTO v_ids, v_aggregates, v_hashes
+    FROM queued AS q
+    WHERE NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = q.id);
+    DELETE FROM ledger.position_queue AS q
+    WHERE q.aggregate_id = ANY (v_aggregates) AND q.id = ANY (v_ids);
+    RETURN ledger.record_positions(v_state, v_ids, v_aggregates, v_hashes);
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.position_from_queue(integer) IS
+'The positioner on Citus: positions for the queued (committed) events, oldest recorded first (internal).';
+-- functions/positions/positioned_events.sql
+-- ledger.positioned_events(after_position, through_position): the events at positions
+-- after_position + 1 .. through_position, each with its position, in position order (raw: not
+-- upcast). The one place that joins positions with events: on one server a join; on Citus, where
+-- positions are on the coordinator and events on the workers (which Citus cannot join directly),
+-- the positions first, then their events from the shards of their accounts. Internal. Raises
+-- nothing.
+CREATE OR REPLACE FUNCTION ledger.positioned_events(p_after_position bigint, p_through_position bigint)
+RETURNS TABLE ("position" bigint, event ledger.events)  -- noqa: RF06
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_positions bigint[];
+    v_ids bigint[];
+    v_aggregates uuid[];
+BEGIN
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NULL THEN
+        RETURN QUERY
+            SELECT p.position, ROW(e.*)::ledger.events
+            FROM ledger.event_positions AS p
+            JOIN ledger.events AS e ON e.id = p.id
+            WHERE p.position > p_after_position AND p.position <= p_through_position
+            ORDER BY p.position;
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(p.position ORDER BY p.position), pg_catalog.array_agg(p.id ORDER BY p.position),
+           pg_catalog.array_agg(p.aggregate_id ORDER BY p.position)
+    INTO v_positions, v_ids, v_aggregates
+    FROM ledger.event_positions AS p
+    WHERE p.position > p_after_position AND p.position <= p_through_position;
+    RETURN QUERY
+        WITH fetched AS MATERIALIZED (
+            SELECT ROW(e.*)::ledger.events AS event
+            FROM ledger.events AS e
+            WHERE e.aggregate_id = ANY (v_aggregates) AND e.id = ANY (v_ids)
+        )
+        SELECT t.position, f.event
+        FROM ROWS FROM (pg_catalog.unnest(v_positions), pg_catalog.unnest(v_ids)) AS t (position, id)
+        JOIN fetched AS f ON (f.event).id = t.id
+        ORDER BY t.position;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.positioned_events(bigint, bigint) IS
+'The events at positions after .. through, in position order, on one server or Citus alike (internal).';
+-- functions/positions/queue_for_position.sql
+-- ledger.queue_for_position(): on Citus only, the AFTER INSERT row trigger of ledger.events that
+-- puts each new event in ledger.position_queue, on the same shard, in the append's transaction:
+-- the coordinator's positioner takes committed events from there (see ledger.assign_positions).
+-- Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.queue_for_position()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    INSERT INTO ledger.position_queue (aggregate_id, id, sequence_number, recorded_at, hash)
+    VALUES (NEW.aggregate_id, NEW.id, NEW.sequence_number, NEW.recorded_at, NEW.hash);
+    RETURN NULL;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.queue_for_position() IS
+'Citus: trigger queueing each new event on its shard for the coordinator''s positioner.';
+
+DO $trigger$
+BEGIN
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NOT NULL THEN
+        EXECUTE 'CREATE OR REPLACE TRIGGER events_queue_for_position AFTER INSERT ON ledger.events'
+            ' FOR EACH ROW EXECUTE FUNCTION ledger.queue_for_position()';
+    END IF;
+END;
+$trigger$;
 -- functions/positions/read_all_status.sql
 -- ledger.read_all_status(): how far global positions have come, and what holds them back.
 -- last_position: the highest position given; positioned_at: when the last ones were given;
@@ -2572,34 +2766,110 @@ RETURNS TABLE (
     holder_state text,
     holder_xact_age interval
 )
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT p.last_position,
-           p.positioned_at,
-           (SELECT pg_catalog.count(*)
-            FROM ledger.events AS e
-            WHERE (e.transaction_id >= p.frontier OR e.transaction_id = ANY (p.pending) OR e.id > p.anchor_after
-                   OR p.system_identifier <> (SELECT c.system_identifier FROM pg_catalog.pg_control_system() AS c))
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS q WHERE q.id = e.id)),
-           l.pid,
-           a.state,
-           pg_catalog.clock_timestamp() - a.xact_start
-    FROM ledger.positioner AS p
+DECLARE
+    v_state ledger.positioner;
+BEGIN
+    SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p;
+    last_position := v_state.last_position;
+    positioned_at := v_state.positioned_at;
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NOT NULL THEN
+        -- Citus: what is queued and has no position yet.
+        WITH queued AS MATERIALIZED (SELECT q.id FROM ledger.position_queue AS q)
+        SELECT pg_catalog.count(*) INTO waiting FROM queued AS q
+        WHERE NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = q.id);
+    ELSE
+        SELECT pg_catalog.count(*) INTO waiting
+        FROM ledger.events AS e
+        WHERE (e.transaction_id >= v_state.frontier OR e.transaction_id = ANY (v_state.pending)
+               OR e.id > v_state.anchor_after
+               OR v_state.system_identifier <> (SELECT c.system_identifier FROM pg_catalog.pg_control_system() AS c))
+          AND NOT EXISTS (SELECT FROM ledger.event_positions AS q WHERE q.id = e.id);
+    END IF;
     -- Only the positioner locks ledger.positioner for writing (a migration locks it EXCLUSIVE).
-    LEFT JOIN pg_catalog.pg_locks AS l
-        ON l.relation = 'ledger.positioner'::pg_catalog.regclass AND l.granted
-       AND l.mode IN ('RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')
-       AND l.pid <> pg_catalog.pg_backend_pid()
+    SELECT l.pid, a.state, pg_catalog.clock_timestamp() - a.xact_start
+    INTO holder_pid, holder_state, holder_xact_age
+    FROM pg_catalog.pg_locks AS l
     LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+    WHERE l.relation = 'ledger.positioner'::pg_catalog.regclass AND l.granted
+      AND l.mode IN ('RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')
+      AND l.pid <> pg_catalog.pg_backend_pid()
     ORDER BY a.xact_start
     LIMIT 1;
+    RETURN NEXT;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.read_all_status() IS
 'How far global positions have come: the last position, when it was given, how many committed events wait for one, and the session holding the positioner.';
+-- functions/positions/record_positions.sql
+-- ledger.record_positions(state, ids, aggregate_ids, event_hashes): the end of a positioner run.
+-- Gives the events `ids` (of those accounts, with those chain hashes; in this order) the positions
+-- after state.last_position, extends the Merkle tree by their leaves (each new leaf pairs with
+-- the unpaired subtrees below it, like a carry in binary addition: see ledger.merkle_nodes), and
+-- stores the positioner's new state (state's frontier, pending, system_identifier and
+-- anchor_after as the caller set them). Returns how many positions it gave. Internal: called with
+-- the positioner locked (ledger.lock_positioner). Raises nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.record_positions(
+    p_state ledger.positioner,
+    p_ids bigint[],
+    p_aggregate_ids uuid[],
+    p_event_hashes bytea[]
+)
+RETURNS integer
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_count integer := coalesce(pg_catalog.cardinality(p_ids), 0);
+    v_frontier bytea[] := p_state.merkle_frontier;
+    v_hash bytea;
+    v_level integer;
+    v_index bigint;
+    v_node_levels smallint[] := '{}';
+    v_node_indexes bigint[] := '{}';
+    v_node_hashes bytea[] := '{}';
+BEGIN
+    INSERT INTO ledger.event_positions (position, id, aggregate_id)
+    SELECT p_state.last_position + t.n, t.id, p_aggregate_ids[t.n]
+    FROM pg_catalog.unnest(p_ids) WITH ORDINALITY AS t (id, n);
+    FOR v_leaf IN 1 .. v_count LOOP
+        v_hash := ledger.merkle_leaf(p_event_hashes[v_leaf]);
+        v_level := 0;
+        v_index := p_state.last_position + v_leaf - 1;
+        WHILE v_index % 2 = 1 LOOP
+            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
+            v_frontier[v_level + 1] := NULL;
+            v_level := v_level + 1;
+            v_index := v_index / 2;
+            v_node_levels := pg_catalog.array_append(v_node_levels, v_level::smallint);
+            v_node_indexes := pg_catalog.array_append(v_node_indexes, v_index);
+            v_node_hashes := pg_catalog.array_append(v_node_hashes, v_hash);
+        END LOOP;
+        v_frontier[v_level + 1] := v_hash;
+    END LOOP;
+    INSERT INTO ledger.merkle_nodes (level, index, hash)
+    SELECT n.level, n.index, n.hash
+    FROM ROWS FROM (
+        pg_catalog.unnest(v_node_levels), pg_catalog.unnest(v_node_indexes), pg_catalog.unnest(v_node_hashes)
+    ) AS n (level, index, hash);
+    UPDATE ledger.positioner AS p
+    SET last_position = p_state.last_position + v_count,
+        frontier = p_state.frontier,
+        pending = p_state.pending,
+        system_identifier = p_state.system_identifier,
+        anchor_after = p_state.anchor_after,
+        merkle_frontier = v_frontier,
+        positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
+    RETURN v_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.record_positions(ledger.positioner, bigint[], uuid[], bytea[]) IS
+'The end of a positioner run: positions, Merkle tree and state for the events given (internal).';
 -- functions/read/account_history.sql
 -- ledger.account_history(account_id, from, to): the account's events with occurred_at in
 -- [from, to] (NULL: unbounded), in sequence order, each with the balance right after it. The
@@ -2633,6 +2903,7 @@ DECLARE
     v_before numeric;
     v_event ledger.events;
     v_until timestamptz;
+    v_bound bigint;
 BEGIN
     IF p_from > p_to THEN
         RAISE EXCEPTION USING
@@ -2645,12 +2916,14 @@ BEGIN
         v_until := p_from - interval '1 microsecond';
         v_state := ledger.state_until(p_account_id, NULL, v_until);
     END IF;
+    -- Computed apart, not in the loop's query: on Citus that query runs on the account's shard.
+    v_bound := coalesce(ledger.sequence_bound(p_account_id, p_to), 9223372036854775807);
     FOR v_event IN
         SELECT e.*
         FROM ledger.events AS e
         WHERE e.aggregate_id = p_account_id
           AND e.sequence_number > coalesce(v_state.version, 0)
-          AND e.sequence_number <= coalesce(ledger.sequence_bound(p_account_id, p_to), 9223372036854775807)
+          AND e.sequence_number <= v_bound
         ORDER BY e.sequence_number
     LOOP
         EXIT WHEN v_event.occurred_at > p_to;
@@ -2677,14 +2950,17 @@ COMMENT ON FUNCTION ledger.account_history(uuid, timestamptz, timestamptz) IS
 -- ledger.accounts. One row, or no row when the account does not exist. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.account_state(p_account_id uuid)
 RETURNS SETOF ledger.account
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
-    FROM ledger.accounts AS a
-    WHERE a.account_id = p_account_id;
+BEGIN
+    RETURN QUERY
+        SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+        FROM ledger.accounts AS a
+        WHERE a.account_id = p_account_id;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.account_state(uuid) IS
@@ -2869,15 +3145,13 @@ BEGIN
         deposited = t.deposited + n.deposited,
         withdrawn = t.withdrawn + n.withdrawn
     FROM (
-        SELECT pg_catalog.count(*) FILTER (WHERE e.event_type = 'AccountOpened') AS account_count,
+        SELECT pg_catalog.count(*) FILTER (WHERE (p.event).event_type = 'AccountOpened') AS account_count,
                pg_catalog.count(*) AS event_count,
-               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
-                   FILTER (WHERE e.event_type = 'MoneyDeposited'), 0) AS deposited,
-               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
-                   FILTER (WHERE e.event_type = 'MoneyWithdrawn'), 0) AS withdrawn
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        WHERE p.position > v_from AND p.position <= v_through
+               coalesce(pg_catalog.sum(((p.event).payload ->> 'amount')::numeric)
+                   FILTER (WHERE (p.event).event_type = 'MoneyDeposited'), 0) AS deposited,
+               coalesce(pg_catalog.sum(((p.event).payload ->> 'amount')::numeric)
+                   FILTER (WHERE (p.event).event_type = 'MoneyWithdrawn'), 0) AS withdrawn
+        FROM ledger.positioned_events(v_from, v_through) AS p
     ) AS n;
     PERFORM ledger.advance_subscription('ledger_totals', v_through);
     RETURN v_through - v_from;
@@ -2977,15 +3251,14 @@ BEGIN
     IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
         PERFORM ledger.assign_positions(GREATEST(p_max_count, 10000));
     END IF;
+    -- Positions are dense: the next max_count are after + 1 .. after + max_count.
     RETURN QUERY
         SELECT p.position, u.event_id, u.aggregate_id, u.sequence_number, u.event_type::text, u.event_version,
-               u.payload, u.metadata, u.occurred_at, u.recorded_at, e.hash
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        CROSS JOIN LATERAL ledger.upcast(e) AS u
-        WHERE p.position > p_after_position
-        ORDER BY p.position
-        LIMIT p_max_count;
+               u.payload, u.metadata, u.occurred_at, u.recorded_at, u.hash
+        FROM ledger.positioned_events(
+            p_after_position, LEAST(p_after_position, 9223372036854775807 - p_max_count) + p_max_count) AS p
+        CROSS JOIN LATERAL ledger.upcast(p.event) AS u
+        ORDER BY p.position;
 END;
 $function$;
 
@@ -3015,7 +3288,7 @@ BEGIN
                 p_after_version, p_max_count);
     END IF;
     RETURN QUERY
-        SELECT (ledger.upcast(e)).*
+        SELECT (ledger.upcast(ROW(e.*)::ledger.events)).*
         FROM ledger.events AS e
         WHERE e.aggregate_id = p_aggregate_id
           AND e.sequence_number > coalesce(p_after_version, 0)
@@ -3032,18 +3305,21 @@ COMMENT ON FUNCTION ledger.read_stream(uuid, bigint, integer) IS
 -- One row, or no row when the account has no events. Raises nothing on a stored history.
 CREATE OR REPLACE FUNCTION ledger.replay(p_account_id uuid)
 RETURNS SETOF ledger.account
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT (f.state).*
-    FROM (
-        SELECT ledger.account_fold(e ORDER BY e.sequence_number) AS state
-        FROM ledger.events AS e
-        WHERE e.aggregate_id = p_account_id
-    ) AS f
-    WHERE (f.state).version IS NOT NULL;
+BEGIN
+    RETURN QUERY
+        SELECT (f.state).*
+        FROM (
+            SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number) AS state
+            FROM ledger.events AS e
+            WHERE e.aggregate_id = p_account_id
+        ) AS f
+        WHERE (f.state).version IS NOT NULL;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.replay(uuid) IS
@@ -3397,9 +3673,17 @@ $function$;
 COMMENT ON FUNCTION ledger.notify_new_events() IS
 'Trigger: NOTIFY ledger_events once per appending statement while a subscriber waits, a wake-up only.';
 
-CREATE OR REPLACE TRIGGER events_notify
-AFTER INSERT ON ledger.events
-FOR EACH STATEMENT EXECUTE FUNCTION ledger.notify_new_events();
+-- The trigger, on one server only: on Citus the events live on the workers, whose NOTIFY no
+-- subscriber (on the coordinator) hears; subscribers there wake by their timer.
+DO $trigger$
+BEGIN
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NULL THEN
+        CREATE OR REPLACE TRIGGER events_notify
+        AFTER INSERT ON ledger.events
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger.notify_new_events();
+    END IF;
+END;
+$trigger$;
 -- functions/subscriptions/reset_subscription.sql
 -- ledger.reset_subscription(name, position): puts subscriber `name` at `position` (default 0, to
 -- rebuild what it builds from the first event); waits for a running batch of it to end. Returns
@@ -4376,7 +4660,7 @@ BEGIN
     ELSE
         SELECT pg_catalog.count(*),
                pg_catalog.bool_and(ledger.event_matches(
-                   s, p_aggregate_id, n.event_type, n.event_version, n.payload, n.occurred_at)),
+                   ROW(s.*)::ledger.events, p_aggregate_id, n.event_type, n.event_version, n.payload, n.occurred_at)),
                pg_catalog.count(DISTINCT s.sequence_number - n.ordinality),
                pg_catalog.max(s.sequence_number),
                pg_catalog.min(s.event_id::text)::uuid
@@ -4591,7 +4875,7 @@ BEGIN
                (r.state).opened_at, (r.state).last_event_at
         FROM (
             SELECT e.sequence_number,
-                   ledger.account_fold(e) OVER (ORDER BY e.sequence_number) AS state
+                   ledger.account_fold(ROW(e.*)::ledger.events) OVER (ORDER BY e.sequence_number) AS state
             FROM ledger.events AS e
             WHERE e.aggregate_id = v_account
         ) AS r
@@ -4641,17 +4925,20 @@ COMMENT ON FUNCTION ledger.set_snapshot_interval(integer) IS
 -- Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.daily_totals(p_account_id uuid, p_from date DEFAULT NULL, p_to date DEFAULT NULL)
 RETURNS TABLE (day date, deposits numeric, withdrawals numeric, event_count integer)
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT t.day, t.deposits, t.withdrawals, t.event_count
-    FROM ledger.daily_totals AS t
-    WHERE t.account_id = p_account_id
-      AND (p_from IS NULL OR t.day >= p_from)
-      AND (p_to IS NULL OR t.day <= p_to)
-    ORDER BY t.day;
+BEGIN
+    RETURN QUERY
+        SELECT t.day, t.deposits, t.withdrawals, t.event_count
+        FROM ledger.daily_totals AS t
+        WHERE t.account_id = p_account_id
+          AND (p_from IS NULL OR t.day >= p_from)
+          AND (p_to IS NULL OR t.day <= p_to)
+        ORDER BY t.day;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.daily_totals(uuid, date, date) IS
@@ -4683,10 +4970,8 @@ BEGIN
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyDeposited'), 0),
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyWithdrawn'), 0),
            pg_catalog.count(*)
-    FROM ledger.event_positions AS p
-    JOIN ledger.events AS e ON e.id = p.id
-    CROSS JOIN LATERAL ledger.upcast(e) AS u
-    WHERE p.position > v_from AND p.position <= p_through_position
+    FROM ledger.positioned_events(v_from, p_through_position) AS p
+    CROSS JOIN LATERAL ledger.upcast(p.event) AS u
     GROUP BY u.aggregate_id, (u.occurred_at AT TIME ZONE 'UTC')::date
     ON CONFLICT (account_id, day) DO UPDATE
     SET deposits = t.deposits + excluded.deposits,
@@ -4947,16 +5232,20 @@ COMMENT ON FUNCTION ledger.fold_after(ledger.account, uuid, bigint, timestamptz)
 -- queries read at most about two snapshot intervals of events. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.sequence_bound(p_account_id uuid, p_at timestamptz)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 AS $function$
-    SELECT s.sequence_number - 1
-    FROM ledger.account_snapshots AS s
-    WHERE s.account_id = p_account_id
-      AND s.occurred_at > p_at
-    ORDER BY s.occurred_at, s.sequence_number
-    LIMIT 1;
+BEGIN
+    RETURN (
+        SELECT s.sequence_number - 1
+        FROM ledger.account_snapshots AS s
+        WHERE s.account_id = p_account_id
+          AND s.occurred_at > p_at
+        ORDER BY s.occurred_at, s.sequence_number
+        LIMIT 1
+    );
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.sequence_bound(uuid, timestamptz) IS
@@ -5252,8 +5541,7 @@ BEGIN
                 coalesce(p_position::text, 'NULL'), v_size, (SELECT p.last_position FROM ledger.positioner AS p));
     END IF;
     v_leaf := p_position - 1;
-    SELECT e.* INTO STRICT v_event
-    FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id WHERE p.position = p_position;
+    SELECT (p.event).* INTO STRICT v_event FROM ledger.positioned_events(p_position - 1, p_position) AS p;
     SELECT b.hash INTO v_previous FROM ledger.events AS b
     WHERE b.aggregate_id = v_event.aggregate_id AND b.sequence_number = v_event.sequence_number - 1;
     -- RFC 9162 2.1.3.1, from the root down: the sibling of each half the leaf is in.
@@ -5309,10 +5597,8 @@ BEGIN
             MESSAGE = pg_catalog.format('a Merkle range needs 0 <= start < end, got %s .. %s', p_start, p_end);
     END IF;
     IF v_size = 1 THEN
-        SELECT ledger.merkle_leaf(e.hash) INTO v_hash
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        WHERE p.position = p_start + 1;
+        SELECT ledger.merkle_leaf((p.event).hash) INTO v_hash
+        FROM ledger.positioned_events(p_start, p_start + 1) AS p;
     ELSE
         WHILE v_split * 2 < v_size LOOP
             v_split := v_split * 2;
@@ -5401,7 +5687,7 @@ BEGIN
         INTO v_differing
         FROM ledger.accounts AS a
         FULL JOIN (
-            SELECT e.aggregate_id, ledger.account_fold(e ORDER BY e.sequence_number) AS state
+            SELECT e.aggregate_id, ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number) AS state
             FROM ledger.events AS e
             GROUP BY e.aggregate_id
         ) AS r ON r.aggregate_id = a.account_id
@@ -5451,7 +5737,7 @@ BEGIN
         FROM ledger.accounts AS a WHERE a.account_id = p_account_id);
     BEGIN
         replayed := (
-            SELECT ledger.account_fold(e ORDER BY e.sequence_number)
+            SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number)
             FROM ledger.events AS e WHERE e.aggregate_id = p_account_id);
     EXCEPTION
         WHEN OTHERS THEN
@@ -5608,10 +5894,11 @@ BEGIN
             pg_catalog.format('positions are not exactly 1..%s: %s positions up to %s', v_last, v_count, v_max);
     END IF;
     RETURN QUERY
+        WITH present AS MATERIALIZED (SELECT e.id FROM ledger.events AS e)
         SELECT NULL::uuid, NULL::bigint, p.position,
                pg_catalog.format('position %s points at event id %s, which does not exist', p.position, p.id)
         FROM ledger.event_positions AS p
-        WHERE NOT EXISTS (SELECT FROM ledger.events AS e WHERE e.id = p.id)
+        WHERE NOT EXISTS (SELECT FROM present AS e WHERE e.id = p.id)
         ORDER BY p.position;
     -- The tree's root from the stored frontier, against the root of the stored event hashes.
     FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
@@ -5621,7 +5908,7 @@ BEGIN
         END IF;
     END LOOP;
     v_root := ledger.merkle_root_of(ARRAY(
-        SELECT e.hash FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id ORDER BY p.position));
+        SELECT (p.event).hash FROM ledger.positioned_events(0, v_last) AS p ORDER BY p.position));
     IF v_root IS DISTINCT FROM coalesce(v_stored_root, pg_catalog.sha256('\x'::bytea)) THEN
         RETURN QUERY SELECT NULL::uuid, NULL::bigint, NULL::bigint,
             'the Merkle tree does not match the stored event hashes: positions or hashes were changed'::text;
@@ -5709,7 +5996,7 @@ BEGIN
         BEGIN
             WITH folded AS (
                 SELECT e.sequence_number,
-                       ledger.account_fold(e) OVER (ORDER BY e.sequence_number) AS state
+                       ledger.account_fold(ROW(e.*)::ledger.events) OVER (ORDER BY e.sequence_number) AS state
                 FROM ledger.events AS e
                 WHERE e.aggregate_id = v_account
                   AND e.sequence_number <= (SELECT pg_catalog.max(s.sequence_number)
@@ -5800,14 +6087,6 @@ DECLARE
     v_cut xid8;
     v_taken bigint[];
     v_held xid8[];
-    v_frontier bytea[];
-    v_leaf bigint;
-    v_hash bytea;
-    v_level integer;
-    v_index bigint;
-    v_node_levels smallint[] := '{}';
-    v_node_indexes bigint[] := '{}';
-    v_node_hashes bytea[] := '{}';
 BEGIN
     IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION USING
@@ -5817,6 +6096,9 @@ BEGIN
     END IF;
     IF pg_catalog.pg_is_in_recovery() OR pg_catalog.current_setting('transaction_read_only')::boolean THEN
         RETURN 0;
+    END IF;
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NOT NULL THEN
+        RETURN ledger.position_from_queue(p_max_count);  -- Citus: the events are on the workers
     END IF;
     SELECT c.system_identifier INTO v_system_identifier FROM pg_catalog.pg_control_system() AS c;
     -- A look without any lock first: most calls find nothing to do and write nothing.
@@ -5841,13 +6123,10 @@ BEGIN
     ) THEN
         RETURN 0;
     END IF;
-    BEGIN
-        LOCK TABLE ledger.positioner IN ROW SHARE MODE NOWAIT;
-        SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p FOR UPDATE NOWAIT;
-    EXCEPTION
-        WHEN lock_not_available OR serialization_failure THEN
-            RETURN 0;
-    END;
+    v_state := ledger.lock_positioner();
+    IF v_state IS NULL THEN
+        RETURN 0;
+    END IF;
 
     IF v_state.system_identifier <> v_system_identifier THEN
         -- Restored or copied into another cluster: transaction ids from there mean nothing here.
@@ -5972,50 +6251,13 @@ BEGIN
         );
     END IF;
 
-    v_count := coalesce(pg_catalog.cardinality(v_taken), 0);
-    INSERT INTO ledger.event_positions (position, id)
-    SELECT v_state.last_position + t.n, t.id
-    FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n);
-
-    -- The Merkle tree grows by the same leaves, in position order (see ledger.merkle_nodes): each
-    -- new leaf pairs with the unpaired subtrees below it, like a carry in binary addition.
-    v_frontier := v_state.merkle_frontier;
-    v_leaf := v_state.last_position;
-    FOR v_hash IN
-        SELECT ledger.merkle_leaf(e.hash)
-        FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
-        JOIN ledger.events AS e ON e.id = t.id
-        ORDER BY t.n
-    LOOP
-        v_level := 0;
-        v_index := v_leaf;
-        WHILE v_index % 2 = 1 LOOP
-            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
-            v_frontier[v_level + 1] := NULL;
-            v_level := v_level + 1;
-            v_index := v_index / 2;
-            v_node_levels := pg_catalog.array_append(v_node_levels, v_level::smallint);
-            v_node_indexes := pg_catalog.array_append(v_node_indexes, v_index);
-            v_node_hashes := pg_catalog.array_append(v_node_hashes, v_hash);
-        END LOOP;
-        v_frontier[v_level + 1] := v_hash;
-        v_leaf := v_leaf + 1;
-    END LOOP;
-    INSERT INTO ledger.merkle_nodes (level, index, hash)
-    SELECT n.level, n.index, n.hash FROM ROWS FROM (
-        pg_catalog.unnest(v_node_levels), pg_catalog.unnest(v_node_indexes), pg_catalog.unnest(v_node_hashes)
-    ) AS n (level, index, hash);
-
-    UPDATE ledger.positioner AS p
-    SET
-        last_position = v_state.last_position + v_count,
-        frontier = v_state.frontier,
-        pending = v_state.pending,
-        system_identifier = v_state.system_identifier,
-        anchor_after = v_state.anchor_after,
-        merkle_frontier = v_frontier,
-        positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
-    RETURN v_count;
+    RETURN ledger.record_positions(
+        v_state,
+        v_taken,
+        ARRAY(SELECT e.aggregate_id FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+              JOIN ledger.events AS e ON e.id = t.id ORDER BY t.n),
+        ARRAY(SELECT e.hash FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+              JOIN ledger.events AS e ON e.id = t.id ORDER BY t.n));
 END;
 $function$;
 
@@ -6028,19 +6270,168 @@ COMMENT ON FUNCTION ledger.assign_positions(integer) IS
 -- NULL when no such event exists. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.legacy_position(p_transaction_id xid8, p_id bigint)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT CASE WHEN p_transaction_id = '0'::xid8 AND p_id = 0 THEN 0 ELSE p.position END
-    FROM (SELECT 1) AS one
-    LEFT JOIN ledger.events AS e ON e.id = p_id AND e.transaction_id = p_transaction_id
-    LEFT JOIN ledger.event_positions AS p ON p.id = e.id;
+BEGIN
+    IF p_transaction_id = '0'::xid8 AND p_id = 0 THEN
+        RETURN 0;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM ledger.events AS e WHERE e.id = p_id AND e.transaction_id = p_transaction_id) THEN
+        RETURN NULL;
+    END IF;
+    RETURN (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = p_id);
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.legacy_position(xid8, bigint) IS
 'The global position of an old-style position (transaction_id, id); NULL when there is no such event.';
+-- functions/positions/lock_positioner.sql
+-- ledger.lock_positioner(): the positioner's state row, locked for the caller's transaction, or
+-- NULL at once when another session holds it (or a migration: never waits). The one lock that
+-- serializes the runs of the positioner. Internal. Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.lock_positioner()
+RETURNS ledger.positioner
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_state ledger.positioner;
+BEGIN
+    LOCK TABLE ledger.positioner IN ROW SHARE MODE NOWAIT;
+    SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p FOR UPDATE NOWAIT;
+    RETURN v_state;
+EXCEPTION
+    WHEN lock_not_available OR serialization_failure THEN
+        RETURN NULL;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.lock_positioner() IS
+'The positioner''s state row locked for this transaction, or NULL at once when it is held (internal).';
+-- functions/positions/position_from_queue.sql
+-- ledger.position_from_queue(max_count): the positioner on Citus (called by
+-- ledger.assign_positions). There the events live on the workers, whose transaction ids the
+-- coordinator cannot compare; instead each append queues its events on their shard
+-- (ledger.position_queue, by a trigger, in its transaction), and a run takes at most max_count
+-- queued events, committed by definition, oldest recorded first (an account's events are recorded
+-- in sequence order), gives them the next positions on the coordinator (ledger.record_positions:
+-- positions and tree commit there together, so readers never see a gap) and removes them from
+-- the queue. A queued event that already has a position (its removal by an earlier run not yet
+-- committed on its worker) is skipped. Internal. Raises nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.position_from_queue(p_max_count integer)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_state ledger.positioner;
+    v_ids bigint[];
+    v_aggregates uuid[];
+    v_hashes bytea[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM ledger.position_queue) THEN
+        RETURN 0;
+    END IF;
+    v_state := ledger.lock_positioner();
+    IF v_state IS NULL THEN
+        RETURN 0;
+    END IF;
+    WITH queued AS MATERIALIZED (
+        SELECT q.aggregate_id, q.id, q.hash, q.recorded_at, q.sequence_number
+        FROM ledger.position_queue AS q
+        ORDER BY q.recorded_at, q.aggregate_id, q.sequence_number
+        LIMIT p_max_count
+    )
+    SELECT pg_catalog.array_agg(q.id ORDER BY q.recorded_at, q.aggregate_id, q.sequence_number),
+           pg_catalog.array_agg(q.aggregate_id ORDER BY q.recorded_at, q.aggregate_id, q.sequence_number),
+           pg_catalog.array_agg(q.hash ORDER BY q.recorded_at, q.aggregate_id, q.sequence_number)
+    INTO v_ids, v_aggregates, v_hashes
+    FROM queued AS q
+    WHERE NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = q.id);
+    DELETE FROM ledger.position_queue AS q
+    WHERE q.aggregate_id = ANY (v_aggregates) AND q.id = ANY (v_ids);
+    RETURN ledger.record_positions(v_state, v_ids, v_aggregates, v_hashes);
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.position_from_queue(integer) IS
+'The positioner on Citus: positions for the queued (committed) events, oldest recorded first (internal).';
+-- functions/positions/positioned_events.sql
+-- ledger.positioned_events(after_position, through_position): the events at positions
+-- after_position + 1 .. through_position, each with its position, in position order (raw: not
+-- upcast). The one place that joins positions with events: on one server a join; on Citus, where
+-- positions are on the coordinator and events on the workers (which Citus cannot join directly),
+-- the positions first, then their events from the shards of their accounts. Internal. Raises
+-- nothing.
+CREATE OR REPLACE FUNCTION ledger.positioned_events(p_after_position bigint, p_through_position bigint)
+RETURNS TABLE ("position" bigint, event ledger.events)  -- noqa: RF06
+LANGUAGE plpgsql
+STABLE
+AS $function$
+DECLARE
+    v_positions bigint[];
+    v_ids bigint[];
+    v_aggregates uuid[];
+BEGIN
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NULL THEN
+        RETURN QUERY
+            SELECT p.position, ROW(e.*)::ledger.events
+            FROM ledger.event_positions AS p
+            JOIN ledger.events AS e ON e.id = p.id
+            WHERE p.position > p_after_position AND p.position <= p_through_position
+            ORDER BY p.position;
+        RETURN;
+    END IF;
+    SELECT pg_catalog.array_agg(p.position ORDER BY p.position), pg_catalog.array_agg(p.id ORDER BY p.position),
+           pg_catalog.array_agg(p.aggregate_id ORDER BY p.position)
+    INTO v_positions, v_ids, v_aggregates
+    FROM ledger.event_positions AS p
+    WHERE p.position > p_after_position AND p.position <= p_through_position;
+    RETURN QUERY
+        WITH fetched AS MATERIALIZED (
+            SELECT ROW(e.*)::ledger.events AS event
+            FROM ledger.events AS e
+            WHERE e.aggregate_id = ANY (v_aggregates) AND e.id = ANY (v_ids)
+        )
+        SELECT t.position, f.event
+        FROM ROWS FROM (pg_catalog.unnest(v_positions), pg_catalog.unnest(v_ids)) AS t (position, id)
+        JOIN fetched AS f ON (f.event).id = t.id
+        ORDER BY t.position;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.positioned_events(bigint, bigint) IS
+'The events at positions after .. through, in position order, on one server or Citus alike (internal).';
+-- functions/positions/queue_for_position.sql
+-- ledger.queue_for_position(): on Citus only, the AFTER INSERT row trigger of ledger.events that
+-- puts each new event in ledger.position_queue, on the same shard, in the append's transaction:
+-- the coordinator's positioner takes committed events from there (see ledger.assign_positions).
+-- Raises nothing.
+CREATE OR REPLACE FUNCTION ledger.queue_for_position()
+RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $function$
+BEGIN
+    INSERT INTO ledger.position_queue (aggregate_id, id, sequence_number, recorded_at, hash)
+    VALUES (NEW.aggregate_id, NEW.id, NEW.sequence_number, NEW.recorded_at, NEW.hash);
+    RETURN NULL;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.queue_for_position() IS
+'Citus: trigger queueing each new event on its shard for the coordinator''s positioner.';
+
+DO $trigger$
+BEGIN
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NOT NULL THEN
+        EXECUTE 'CREATE OR REPLACE TRIGGER events_queue_for_position AFTER INSERT ON ledger.events'
+            ' FOR EACH ROW EXECUTE FUNCTION ledger.queue_for_position()';
+    END IF;
+END;
+$trigger$;
 -- functions/positions/read_all_status.sql
 -- ledger.read_all_status(): how far global positions have come, and what holds them back.
 -- last_position: the highest position given; positioned_at: when the last ones were given;
@@ -6059,34 +6450,110 @@ RETURNS TABLE (
     holder_state text,
     holder_xact_age interval
 )
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT p.last_position,
-           p.positioned_at,
-           (SELECT pg_catalog.count(*)
-            FROM ledger.events AS e
-            WHERE (e.transaction_id >= p.frontier OR e.transaction_id = ANY (p.pending) OR e.id > p.anchor_after
-                   OR p.system_identifier <> (SELECT c.system_identifier FROM pg_catalog.pg_control_system() AS c))
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS q WHERE q.id = e.id)),
-           l.pid,
-           a.state,
-           pg_catalog.clock_timestamp() - a.xact_start
-    FROM ledger.positioner AS p
+DECLARE
+    v_state ledger.positioner;
+BEGIN
+    SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p;
+    last_position := v_state.last_position;
+    positioned_at := v_state.positioned_at;
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NOT NULL THEN
+        -- Citus: what is queued and has no position yet.
+        WITH queued AS MATERIALIZED (SELECT q.id FROM ledger.position_queue AS q)
+        SELECT pg_catalog.count(*) INTO waiting FROM queued AS q
+        WHERE NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = q.id);
+    ELSE
+        SELECT pg_catalog.count(*) INTO waiting
+        FROM ledger.events AS e
+        WHERE (e.transaction_id >= v_state.frontier OR e.transaction_id = ANY (v_state.pending)
+               OR e.id > v_state.anchor_after
+               OR v_state.system_identifier <> (SELECT c.system_identifier FROM pg_catalog.pg_control_system() AS c))
+          AND NOT EXISTS (SELECT FROM ledger.event_positions AS q WHERE q.id = e.id);
+    END IF;
     -- Only the positioner locks ledger.positioner for writing (a migration locks it EXCLUSIVE).
-    LEFT JOIN pg_catalog.pg_locks AS l
-        ON l.relation = 'ledger.positioner'::pg_catalog.regclass AND l.granted
-       AND l.mode IN ('RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')
-       AND l.pid <> pg_catalog.pg_backend_pid()
+    SELECT l.pid, a.state, pg_catalog.clock_timestamp() - a.xact_start
+    INTO holder_pid, holder_state, holder_xact_age
+    FROM pg_catalog.pg_locks AS l
     LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+    WHERE l.relation = 'ledger.positioner'::pg_catalog.regclass AND l.granted
+      AND l.mode IN ('RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')
+      AND l.pid <> pg_catalog.pg_backend_pid()
     ORDER BY a.xact_start
     LIMIT 1;
+    RETURN NEXT;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.read_all_status() IS
 'How far global positions have come: the last position, when it was given, how many committed events wait for one, and the session holding the positioner.';
+-- functions/positions/record_positions.sql
+-- ledger.record_positions(state, ids, aggregate_ids, event_hashes): the end of a positioner run.
+-- Gives the events `ids` (of those accounts, with those chain hashes; in this order) the positions
+-- after state.last_position, extends the Merkle tree by their leaves (each new leaf pairs with
+-- the unpaired subtrees below it, like a carry in binary addition: see ledger.merkle_nodes), and
+-- stores the positioner's new state (state's frontier, pending, system_identifier and
+-- anchor_after as the caller set them). Returns how many positions it gave. Internal: called with
+-- the positioner locked (ledger.lock_positioner). Raises nothing of its own.
+CREATE OR REPLACE FUNCTION ledger.record_positions(
+    p_state ledger.positioner,
+    p_ids bigint[],
+    p_aggregate_ids uuid[],
+    p_event_hashes bytea[]
+)
+RETURNS integer
+LANGUAGE plpgsql
+AS $function$
+DECLARE
+    v_count integer := coalesce(pg_catalog.cardinality(p_ids), 0);
+    v_frontier bytea[] := p_state.merkle_frontier;
+    v_hash bytea;
+    v_level integer;
+    v_index bigint;
+    v_node_levels smallint[] := '{}';
+    v_node_indexes bigint[] := '{}';
+    v_node_hashes bytea[] := '{}';
+BEGIN
+    INSERT INTO ledger.event_positions (position, id, aggregate_id)
+    SELECT p_state.last_position + t.n, t.id, p_aggregate_ids[t.n]
+    FROM pg_catalog.unnest(p_ids) WITH ORDINALITY AS t (id, n);
+    FOR v_leaf IN 1 .. v_count LOOP
+        v_hash := ledger.merkle_leaf(p_event_hashes[v_leaf]);
+        v_level := 0;
+        v_index := p_state.last_position + v_leaf - 1;
+        WHILE v_index % 2 = 1 LOOP
+            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
+            v_frontier[v_level + 1] := NULL;
+            v_level := v_level + 1;
+            v_index := v_index / 2;
+            v_node_levels := pg_catalog.array_append(v_node_levels, v_level::smallint);
+            v_node_indexes := pg_catalog.array_append(v_node_indexes, v_index);
+            v_node_hashes := pg_catalog.array_append(v_node_hashes, v_hash);
+        END LOOP;
+        v_frontier[v_level + 1] := v_hash;
+    END LOOP;
+    INSERT INTO ledger.merkle_nodes (level, index, hash)
+    SELECT n.level, n.index, n.hash
+    FROM ROWS FROM (
+        pg_catalog.unnest(v_node_levels), pg_catalog.unnest(v_node_indexes), pg_catalog.unnest(v_node_hashes)
+    ) AS n (level, index, hash);
+    UPDATE ledger.positioner AS p
+    SET last_position = p_state.last_position + v_count,
+        frontier = p_state.frontier,
+        pending = p_state.pending,
+        system_identifier = p_state.system_identifier,
+        anchor_after = p_state.anchor_after,
+        merkle_frontier = v_frontier,
+        positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
+    RETURN v_count;
+END;
+$function$;
+
+COMMENT ON FUNCTION ledger.record_positions(ledger.positioner, bigint[], uuid[], bytea[]) IS
+'The end of a positioner run: positions, Merkle tree and state for the events given (internal).';
 -- functions/read/account_history.sql
 -- ledger.account_history(account_id, from, to): the account's events with occurred_at in
 -- [from, to] (NULL: unbounded), in sequence order, each with the balance right after it. The
@@ -6120,6 +6587,7 @@ DECLARE
     v_before numeric;
     v_event ledger.events;
     v_until timestamptz;
+    v_bound bigint;
 BEGIN
     IF p_from > p_to THEN
         RAISE EXCEPTION USING
@@ -6132,12 +6600,14 @@ BEGIN
         v_until := p_from - interval '1 microsecond';
         v_state := ledger.state_until(p_account_id, NULL, v_until);
     END IF;
+    -- Computed apart, not in the loop's query: on Citus that query runs on the account's shard.
+    v_bound := coalesce(ledger.sequence_bound(p_account_id, p_to), 9223372036854775807);
     FOR v_event IN
         SELECT e.*
         FROM ledger.events AS e
         WHERE e.aggregate_id = p_account_id
           AND e.sequence_number > coalesce(v_state.version, 0)
-          AND e.sequence_number <= coalesce(ledger.sequence_bound(p_account_id, p_to), 9223372036854775807)
+          AND e.sequence_number <= v_bound
         ORDER BY e.sequence_number
     LOOP
         EXIT WHEN v_event.occurred_at > p_to;
@@ -6164,14 +6634,17 @@ COMMENT ON FUNCTION ledger.account_history(uuid, timestamptz, timestamptz) IS
 -- ledger.accounts. One row, or no row when the account does not exist. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.account_state(p_account_id uuid)
 RETURNS SETOF ledger.account
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
-    FROM ledger.accounts AS a
-    WHERE a.account_id = p_account_id;
+BEGIN
+    RETURN QUERY
+        SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+        FROM ledger.accounts AS a
+        WHERE a.account_id = p_account_id;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.account_state(uuid) IS
@@ -6356,15 +6829,13 @@ BEGIN
         deposited = t.deposited + n.deposited,
         withdrawn = t.withdrawn + n.withdrawn
     FROM (
-        SELECT pg_catalog.count(*) FILTER (WHERE e.event_type = 'AccountOpened') AS account_count,
+        SELECT pg_catalog.count(*) FILTER (WHERE (p.event).event_type = 'AccountOpened') AS account_count,
                pg_catalog.count(*) AS event_count,
-               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
-                   FILTER (WHERE e.event_type = 'MoneyDeposited'), 0) AS deposited,
-               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
-                   FILTER (WHERE e.event_type = 'MoneyWithdrawn'), 0) AS withdrawn
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        WHERE p.position > v_from AND p.position <= v_through
+               coalesce(pg_catalog.sum(((p.event).payload ->> 'amount')::numeric)
+                   FILTER (WHERE (p.event).event_type = 'MoneyDeposited'), 0) AS deposited,
+               coalesce(pg_catalog.sum(((p.event).payload ->> 'amount')::numeric)
+                   FILTER (WHERE (p.event).event_type = 'MoneyWithdrawn'), 0) AS withdrawn
+        FROM ledger.positioned_events(v_from, v_through) AS p
     ) AS n;
     PERFORM ledger.advance_subscription('ledger_totals', v_through);
     RETURN v_through - v_from;
@@ -6464,15 +6935,14 @@ BEGIN
     IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
         PERFORM ledger.assign_positions(GREATEST(p_max_count, 10000));
     END IF;
+    -- Positions are dense: the next max_count are after + 1 .. after + max_count.
     RETURN QUERY
         SELECT p.position, u.event_id, u.aggregate_id, u.sequence_number, u.event_type::text, u.event_version,
-               u.payload, u.metadata, u.occurred_at, u.recorded_at, e.hash
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        CROSS JOIN LATERAL ledger.upcast(e) AS u
-        WHERE p.position > p_after_position
-        ORDER BY p.position
-        LIMIT p_max_count;
+               u.payload, u.metadata, u.occurred_at, u.recorded_at, u.hash
+        FROM ledger.positioned_events(
+            p_after_position, LEAST(p_after_position, 9223372036854775807 - p_max_count) + p_max_count) AS p
+        CROSS JOIN LATERAL ledger.upcast(p.event) AS u
+        ORDER BY p.position;
 END;
 $function$;
 
@@ -6502,7 +6972,7 @@ BEGIN
                 p_after_version, p_max_count);
     END IF;
     RETURN QUERY
-        SELECT (ledger.upcast(e)).*
+        SELECT (ledger.upcast(ROW(e.*)::ledger.events)).*
         FROM ledger.events AS e
         WHERE e.aggregate_id = p_aggregate_id
           AND e.sequence_number > coalesce(p_after_version, 0)
@@ -6519,18 +6989,21 @@ COMMENT ON FUNCTION ledger.read_stream(uuid, bigint, integer) IS
 -- One row, or no row when the account has no events. Raises nothing on a stored history.
 CREATE OR REPLACE FUNCTION ledger.replay(p_account_id uuid)
 RETURNS SETOF ledger.account
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT (f.state).*
-    FROM (
-        SELECT ledger.account_fold(e ORDER BY e.sequence_number) AS state
-        FROM ledger.events AS e
-        WHERE e.aggregate_id = p_account_id
-    ) AS f
-    WHERE (f.state).version IS NOT NULL;
+BEGIN
+    RETURN QUERY
+        SELECT (f.state).*
+        FROM (
+            SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number) AS state
+            FROM ledger.events AS e
+            WHERE e.aggregate_id = p_account_id
+        ) AS f
+        WHERE (f.state).version IS NOT NULL;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.replay(uuid) IS
@@ -6884,9 +7357,17 @@ $function$;
 COMMENT ON FUNCTION ledger.notify_new_events() IS
 'Trigger: NOTIFY ledger_events once per appending statement while a subscriber waits, a wake-up only.';
 
-CREATE OR REPLACE TRIGGER events_notify
-AFTER INSERT ON ledger.events
-FOR EACH STATEMENT EXECUTE FUNCTION ledger.notify_new_events();
+-- The trigger, on one server only: on Citus the events live on the workers, whose NOTIFY no
+-- subscriber (on the coordinator) hears; subscribers there wake by their timer.
+DO $trigger$
+BEGIN
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NULL THEN
+        CREATE OR REPLACE TRIGGER events_notify
+        AFTER INSERT ON ledger.events
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger.notify_new_events();
+    END IF;
+END;
+$trigger$;
 -- functions/subscriptions/reset_subscription.sql
 -- ledger.reset_subscription(name, position): puts subscriber `name` at `position` (default 0, to
 -- rebuild what it builds from the first event); waits for a running batch of it to end. Returns
@@ -7863,7 +8344,7 @@ BEGIN
     ELSE
         SELECT pg_catalog.count(*),
                pg_catalog.bool_and(ledger.event_matches(
-                   s, p_aggregate_id, n.event_type, n.event_version, n.payload, n.occurred_at)),
+                   ROW(s.*)::ledger.events, p_aggregate_id, n.event_type, n.event_version, n.payload, n.occurred_at)),
                pg_catalog.count(DISTINCT s.sequence_number - n.ordinality),
                pg_catalog.max(s.sequence_number),
                pg_catalog.min(s.event_id::text)::uuid
@@ -8044,6 +8525,54 @@ $function$;
 
 COMMENT ON FUNCTION ledger.withdraw(uuid, numeric, bigint, timestamptz, uuid, jsonb) IS
 'Withdraws money (appends MoneyWithdrawn); returns the new version. Raises LG001, LG002, LG004, LG005, LG006, LG008.';
+\if :pgledger_citus
+-- citus/functions.sql
+-- Citus: after the function files, on a Citus coordinator only; idempotent. Every function of
+-- schema ledger exists on every worker (the append path and the fold run there); the API
+-- functions that take one account are delegated by it: a call runs entirely on the worker that
+-- holds the account, one round trip (outside a transaction block; inside one, Citus runs the
+-- function on the coordinator and routes its statements). transfer (two accounts) and the
+-- functions over the whole ledger run on the coordinator.
+DO $functions$
+DECLARE
+    v_function pg_catalog.regprocedure;
+    v_delegated text[] := ARRAY[
+        'ledger.open_account(uuid,text,timestamptz,uuid,jsonb)=p_account_id',
+        'ledger.deposit(uuid,numeric,bigint,timestamptz,uuid,jsonb,text)=p_account_id',
+        'ledger.withdraw(uuid,numeric,bigint,timestamptz,uuid,jsonb)=p_account_id',
+        'ledger.append(uuid,bigint,jsonb)=p_aggregate_id',
+        'ledger.account_state(uuid)=p_account_id',
+        'ledger.replay(uuid)=p_account_id',
+        'ledger.load_account(uuid)=p_account_id',
+        'ledger.account_state_at(uuid,timestamptz)=p_account_id',
+        'ledger.account_state_at_version(uuid,bigint)=p_account_id',
+        'ledger.account_history(uuid,timestamptz,timestamptz)=p_account_id',
+        'ledger.read_stream(uuid,bigint,integer)=p_aggregate_id',
+        'ledger.daily_totals(uuid,date,date)=p_account_id'
+    ];
+    v_entry text;
+BEGIN
+    FOR v_function IN
+        SELECT p.oid::pg_catalog.regprocedure FROM pg_catalog.pg_proc AS p
+        WHERE p.pronamespace = 'ledger'::pg_catalog.regnamespace AND p.prokind = 'f'
+    LOOP
+        -- Functions over coordinator-only tables (subscriptions, positions, ...) cannot go to the
+        -- workers and are not needed there: Citus refuses them, and they stay on the coordinator.
+        BEGIN
+            PERFORM pg_catalog.create_distributed_function(v_function);
+        EXCEPTION
+            WHEN OTHERS THEN
+                NULL;
+        END;
+    END LOOP;
+    FOREACH v_entry IN ARRAY v_delegated LOOP
+        PERFORM pg_catalog.create_distributed_function(
+            pg_catalog.split_part(v_entry, '=', 1)::pg_catalog.regprocedure, pg_catalog.split_part(v_entry, '=', 2),
+            colocate_with => 'ledger.accounts');
+    END LOOP;
+END;
+$functions$;
+\endif
 -- roles.sql
 -- Roles: run by `pgledger migrate` and db/install.sql after the migrations, before the
 -- privileges. Makes sure the installation's two roles (ledger.settings.writer_role and

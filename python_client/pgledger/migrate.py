@@ -35,6 +35,18 @@ PREAMBLE = (
     "SET LOCAL client_min_messages = warning",
 )
 
+# Is this a Citus coordinator? Then the distributed layout (db/citus/) is applied too. (Two
+# steps: citus_is_coordinator() exists only where the extension does.)
+CITUS_INSTALLED = "SELECT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')"
+CITUS_COORDINATOR = "SELECT pg_catalog.citus_is_coordinator()"
+
+# Settings of a migration on Citus: triggers on distributed tables (each of ours touches only its
+# own account's shard), and DDL over many shards one shard at a time inside the transaction.
+CITUS_PREAMBLE = (
+    "SET LOCAL citus.enable_unsafe_triggers = on",
+    "SET LOCAL citus.multi_shard_modify_mode = 'sequential'",
+)
+
 # Texts of migrations that were edited after they had been committed (a mistake that
 # tests/test_migrate.py now prevents): the SHA-256 of each earlier text and the commit that
 # introduced it. Databases that applied one are accepted; 0006 brings them forward.
@@ -65,6 +77,7 @@ class MigrationReport:
     applied: list[str]
     already_applied: list[str]
     function_files: int
+    distributed: bool = False  # a Citus coordinator: the distributed layout was applied
 
 
 def sql_root() -> Path:
@@ -149,14 +162,21 @@ def _migrate(conn: psycopg.Connection[Any], roles: tuple[str | None, str | None]
                 (roles[0] or "", roles[1] or ""),
             )
             conn.execute(_read(root / "bootstrap.sql"))
+            citus = _true(conn, CITUS_INSTALLED) and _true(conn, CITUS_COORDINATOR)
+            for statement in CITUS_PREAMBLE if citus else ():
+                conn.execute(statement)
             stored = dict(conn.execute("SELECT version, checksum FROM ledger.schema_migrations").fetchall())
             applied, already = _apply_migrations(conn, migrations, stored)
+            if citus:
+                conn.execute(_read(root / "citus" / "distribute.sql"))
             # Two passes: the first declares every function without checking bodies (files may
             # refer to each other in any order), the second re-creates each with its body checked.
             for check_bodies in ("off", "on"):
                 conn.execute(f"SET LOCAL check_function_bodies = {check_bodies}")
                 for path in functions:
                     conn.execute(_read(path))
+            if citus:
+                conn.execute(_read(root / "citus" / "functions.sql"))
             for step in AFTER_FUNCTIONS:
                 conn.execute(_read(root / step))
     except psycopg.Error as error:
@@ -164,7 +184,12 @@ def _migrate(conn: psycopg.Connection[Any], roles: tuple[str | None, str | None]
         if ledger_error is not None:
             raise ledger_error from error
         raise
-    return MigrationReport(applied, already, len(functions))
+    return MigrationReport(applied, already, len(functions), citus)
+
+
+def _true(conn: psycopg.Connection[Any], query: str) -> bool:
+    row = conn.execute(query).fetchone()
+    return bool(row and row[0])
 
 
 # The steps after the functions, in order (db/<file>).
@@ -233,6 +258,13 @@ def render_install_script(root: Path | None = None) -> str:
         "       pg_catalog.set_config('pgledger.reader_role', :'reader_role', true) AS pgledger_ignored_2 \\gset",
         "-- bootstrap.sql",
         _read(root / "bootstrap.sql").rstrip(),
+        f"{CITUS_INSTALLED} AS pgledger_citus \\gset",
+        "\\if :pgledger_citus",
+        f"{CITUS_COORDINATOR} AS pgledger_citus \\gset",
+        "\\endif",
+        "\\if :pgledger_citus",
+        *(f"{statement};" for statement in CITUS_PREAMBLE),
+        "\\endif",
     ]
     known = ", ".join(_sql_literal(m.version) for m in migrations)
     lines += [
@@ -266,10 +298,22 @@ def render_install_script(root: Path | None = None) -> str:
             f"VALUES ('{m.version}', '{m.name}', '{m.checksum}');",
             "\\endif",
         ]
+    lines += [
+        "\\if :pgledger_citus",
+        "-- citus/distribute.sql",
+        _read(root / "citus" / "distribute.sql").rstrip(),
+        "\\endif",
+    ]
     for check_bodies in ("off", "on"):
         lines.append(f"SET LOCAL check_function_bodies = {check_bodies};")
         for path in function_files(root):
             lines += [f"-- {path.relative_to(root).as_posix()}", _read(path).rstrip()]
+    lines += [
+        "\\if :pgledger_citus",
+        "-- citus/functions.sql",
+        _read(root / "citus" / "functions.sql").rstrip(),
+        "\\endif",
+    ]
     for step in AFTER_FUNCTIONS:
         lines += [f"-- {step}", _read(root / step).rstrip()]
     lines += ["COMMIT;"]

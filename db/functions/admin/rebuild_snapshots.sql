@@ -30,7 +30,7 @@ BEGIN
                (r.state).opened_at, (r.state).last_event_at
         FROM (
             SELECT e.sequence_number,
-                   ledger.account_fold(e) OVER (ORDER BY e.sequence_number) AS state
+                   ledger.account_fold(ROW(e.*)::ledger.events) OVER (ORDER BY e.sequence_number) AS state
             FROM ledger.events AS e
             WHERE e.aggregate_id = v_account
         ) AS r

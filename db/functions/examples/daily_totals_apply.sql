@@ -24,10 +24,8 @@ BEGIN
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyDeposited'), 0),
            coalesce(pg_catalog.sum((u.payload ->> 'amount')::numeric) FILTER (WHERE u.event_type = 'MoneyWithdrawn'), 0),
            pg_catalog.count(*)
-    FROM ledger.event_positions AS p
-    JOIN ledger.events AS e ON e.id = p.id
-    CROSS JOIN LATERAL ledger.upcast(e) AS u
-    WHERE p.position > v_from AND p.position <= p_through_position
+    FROM ledger.positioned_events(v_from, p_through_position) AS p
+    CROSS JOIN LATERAL ledger.upcast(p.event) AS u
     GROUP BY u.aggregate_id, (u.occurred_at AT TIME ZONE 'UTC')::date
     ON CONFLICT (account_id, day) DO UPDATE
     SET deposits = t.deposits + excluded.deposits,

@@ -6,16 +6,20 @@
 -- queries read at most about two snapshot intervals of events. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.sequence_bound(p_account_id uuid, p_at timestamptz)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 PARALLEL SAFE
 AS $function$
-    SELECT s.sequence_number - 1
-    FROM ledger.account_snapshots AS s
-    WHERE s.account_id = p_account_id
-      AND s.occurred_at > p_at
-    ORDER BY s.occurred_at, s.sequence_number
-    LIMIT 1;
+BEGIN
+    RETURN (
+        SELECT s.sequence_number - 1
+        FROM ledger.account_snapshots AS s
+        WHERE s.account_id = p_account_id
+          AND s.occurred_at > p_at
+        ORDER BY s.occurred_at, s.sequence_number
+        LIMIT 1
+    );
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.sequence_bound(uuid, timestamptz) IS

@@ -32,8 +32,7 @@ BEGIN
                 coalesce(p_position::text, 'NULL'), v_size, (SELECT p.last_position FROM ledger.positioner AS p));
     END IF;
     v_leaf := p_position - 1;
-    SELECT e.* INTO STRICT v_event
-    FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id WHERE p.position = p_position;
+    SELECT (p.event).* INTO STRICT v_event FROM ledger.positioned_events(p_position - 1, p_position) AS p;
     SELECT b.hash INTO v_previous FROM ledger.events AS b
     WHERE b.aggregate_id = v_event.aggregate_id AND b.sequence_number = v_event.sequence_number - 1;
     -- RFC 9162 2.1.3.1, from the root down: the sibling of each half the leaf is in.

@@ -20,10 +20,8 @@ BEGIN
             MESSAGE = pg_catalog.format('a Merkle range needs 0 <= start < end, got %s .. %s', p_start, p_end);
     END IF;
     IF v_size = 1 THEN
-        SELECT ledger.merkle_leaf(e.hash) INTO v_hash
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        WHERE p.position = p_start + 1;
+        SELECT ledger.merkle_leaf((p.event).hash) INTO v_hash
+        FROM ledger.positioned_events(p_start, p_start + 1) AS p;
     ELSE
         WHILE v_split * 2 < v_size LOOP
             v_split := v_split * 2;

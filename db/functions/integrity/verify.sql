@@ -20,7 +20,7 @@ BEGIN
         INTO v_differing
         FROM ledger.accounts AS a
         FULL JOIN (
-            SELECT e.aggregate_id, ledger.account_fold(e ORDER BY e.sequence_number) AS state
+            SELECT e.aggregate_id, ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number) AS state
             FROM ledger.events AS e
             GROUP BY e.aggregate_id
         ) AS r ON r.aggregate_id = a.account_id

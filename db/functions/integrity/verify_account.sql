@@ -14,7 +14,7 @@ BEGIN
         FROM ledger.accounts AS a WHERE a.account_id = p_account_id);
     BEGIN
         replayed := (
-            SELECT ledger.account_fold(e ORDER BY e.sequence_number)
+            SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number)
             FROM ledger.events AS e WHERE e.aggregate_id = p_account_id);
     EXCEPTION
         WHEN OTHERS THEN

@@ -76,10 +76,11 @@ BEGIN
             pg_catalog.format('positions are not exactly 1..%s: %s positions up to %s', v_last, v_count, v_max);
     END IF;
     RETURN QUERY
+        WITH present AS MATERIALIZED (SELECT e.id FROM ledger.events AS e)
         SELECT NULL::uuid, NULL::bigint, p.position,
                pg_catalog.format('position %s points at event id %s, which does not exist', p.position, p.id)
         FROM ledger.event_positions AS p
-        WHERE NOT EXISTS (SELECT FROM ledger.events AS e WHERE e.id = p.id)
+        WHERE NOT EXISTS (SELECT FROM present AS e WHERE e.id = p.id)
         ORDER BY p.position;
     -- The tree's root from the stored frontier, against the root of the stored event hashes.
     FOR v_level IN 1 .. coalesce(pg_catalog.cardinality(v_frontier), 0) LOOP
@@ -89,7 +90,7 @@ BEGIN
         END IF;
     END LOOP;
     v_root := ledger.merkle_root_of(ARRAY(
-        SELECT e.hash FROM ledger.event_positions AS p JOIN ledger.events AS e ON e.id = p.id ORDER BY p.position));
+        SELECT (p.event).hash FROM ledger.positioned_events(0, v_last) AS p ORDER BY p.position));
     IF v_root IS DISTINCT FROM coalesce(v_stored_root, pg_catalog.sha256('\x'::bytea)) THEN
         RETURN QUERY SELECT NULL::uuid, NULL::bigint, NULL::bigint,
             'the Merkle tree does not match the stored event hashes: positions or hashes were changed'::text;

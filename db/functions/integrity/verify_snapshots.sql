@@ -22,7 +22,7 @@ BEGIN
         BEGIN
             WITH folded AS (
                 SELECT e.sequence_number,
-                       ledger.account_fold(e) OVER (ORDER BY e.sequence_number) AS state
+                       ledger.account_fold(ROW(e.*)::ledger.events) OVER (ORDER BY e.sequence_number) AS state
                 FROM ledger.events AS e
                 WHERE e.aggregate_id = v_account
                   AND e.sequence_number <= (SELECT pg_catalog.max(s.sequence_number)

@@ -49,14 +49,6 @@ DECLARE
     v_cut xid8;
     v_taken bigint[];
     v_held xid8[];
-    v_frontier bytea[];
-    v_leaf bigint;
-    v_hash bytea;
-    v_level integer;
-    v_index bigint;
-    v_node_levels smallint[] := '{}';
-    v_node_indexes bigint[] := '{}';
-    v_node_hashes bytea[] := '{}';
 BEGIN
     IF p_max_count IS NULL OR p_max_count NOT BETWEEN 1 AND 100000 THEN
         RAISE EXCEPTION USING
@@ -66,6 +58,9 @@ BEGIN
     END IF;
     IF pg_catalog.pg_is_in_recovery() OR pg_catalog.current_setting('transaction_read_only')::boolean THEN
         RETURN 0;
+    END IF;
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NOT NULL THEN
+        RETURN ledger.position_from_queue(p_max_count);  -- Citus: the events are on the workers
     END IF;
     SELECT c.system_identifier INTO v_system_identifier FROM pg_catalog.pg_control_system() AS c;
     -- A look without any lock first: most calls find nothing to do and write nothing.
@@ -90,13 +85,10 @@ BEGIN
     ) THEN
         RETURN 0;
     END IF;
-    BEGIN
-        LOCK TABLE ledger.positioner IN ROW SHARE MODE NOWAIT;
-        SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p FOR UPDATE NOWAIT;
-    EXCEPTION
-        WHEN lock_not_available OR serialization_failure THEN
-            RETURN 0;
-    END;
+    v_state := ledger.lock_positioner();
+    IF v_state IS NULL THEN
+        RETURN 0;
+    END IF;
 
     IF v_state.system_identifier <> v_system_identifier THEN
         -- Restored or copied into another cluster: transaction ids from there mean nothing here.
@@ -221,50 +213,13 @@ BEGIN
         );
     END IF;
 
-    v_count := coalesce(pg_catalog.cardinality(v_taken), 0);
-    INSERT INTO ledger.event_positions (position, id)
-    SELECT v_state.last_position + t.n, t.id
-    FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n);
-
-    -- The Merkle tree grows by the same leaves, in position order (see ledger.merkle_nodes): each
-    -- new leaf pairs with the unpaired subtrees below it, like a carry in binary addition.
-    v_frontier := v_state.merkle_frontier;
-    v_leaf := v_state.last_position;
-    FOR v_hash IN
-        SELECT ledger.merkle_leaf(e.hash)
-        FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
-        JOIN ledger.events AS e ON e.id = t.id
-        ORDER BY t.n
-    LOOP
-        v_level := 0;
-        v_index := v_leaf;
-        WHILE v_index % 2 = 1 LOOP
-            v_hash := ledger.merkle_node(v_frontier[v_level + 1], v_hash);
-            v_frontier[v_level + 1] := NULL;
-            v_level := v_level + 1;
-            v_index := v_index / 2;
-            v_node_levels := pg_catalog.array_append(v_node_levels, v_level::smallint);
-            v_node_indexes := pg_catalog.array_append(v_node_indexes, v_index);
-            v_node_hashes := pg_catalog.array_append(v_node_hashes, v_hash);
-        END LOOP;
-        v_frontier[v_level + 1] := v_hash;
-        v_leaf := v_leaf + 1;
-    END LOOP;
-    INSERT INTO ledger.merkle_nodes (level, index, hash)
-    SELECT n.level, n.index, n.hash FROM ROWS FROM (
-        pg_catalog.unnest(v_node_levels), pg_catalog.unnest(v_node_indexes), pg_catalog.unnest(v_node_hashes)
-    ) AS n (level, index, hash);
-
-    UPDATE ledger.positioner AS p
-    SET
-        last_position = v_state.last_position + v_count,
-        frontier = v_state.frontier,
-        pending = v_state.pending,
-        system_identifier = v_state.system_identifier,
-        anchor_after = v_state.anchor_after,
-        merkle_frontier = v_frontier,
-        positioned_at = CASE WHEN v_count > 0 THEN pg_catalog.clock_timestamp() ELSE p.positioned_at END;
-    RETURN v_count;
+    RETURN ledger.record_positions(
+        v_state,
+        v_taken,
+        ARRAY(SELECT e.aggregate_id FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+              JOIN ledger.events AS e ON e.id = t.id ORDER BY t.n),
+        ARRAY(SELECT e.hash FROM pg_catalog.unnest(v_taken) WITH ORDINALITY AS t (id, n)
+              JOIN ledger.events AS e ON e.id = t.id ORDER BY t.n));
 END;
 $function$;
 

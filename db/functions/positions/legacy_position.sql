@@ -4,15 +4,20 @@
 -- NULL when no such event exists. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.legacy_position(p_transaction_id xid8, p_id bigint)
 RETURNS bigint
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT CASE WHEN p_transaction_id = '0'::xid8 AND p_id = 0 THEN 0 ELSE p.position END
-    FROM (SELECT 1) AS one
-    LEFT JOIN ledger.events AS e ON e.id = p_id AND e.transaction_id = p_transaction_id
-    LEFT JOIN ledger.event_positions AS p ON p.id = e.id;
+BEGIN
+    IF p_transaction_id = '0'::xid8 AND p_id = 0 THEN
+        RETURN 0;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM ledger.events AS e WHERE e.id = p_id AND e.transaction_id = p_transaction_id) THEN
+        RETURN NULL;
+    END IF;
+    RETURN (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = p_id);
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.legacy_position(xid8, bigint) IS

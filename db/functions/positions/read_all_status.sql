@@ -15,30 +15,42 @@ RETURNS TABLE (
     holder_state text,
     holder_xact_age interval
 )
-LANGUAGE sql
+LANGUAGE plpgsql
 STABLE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
-    SELECT p.last_position,
-           p.positioned_at,
-           (SELECT pg_catalog.count(*)
-            FROM ledger.events AS e
-            WHERE (e.transaction_id >= p.frontier OR e.transaction_id = ANY (p.pending) OR e.id > p.anchor_after
-                   OR p.system_identifier <> (SELECT c.system_identifier FROM pg_catalog.pg_control_system() AS c))
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS q WHERE q.id = e.id)),
-           l.pid,
-           a.state,
-           pg_catalog.clock_timestamp() - a.xact_start
-    FROM ledger.positioner AS p
+DECLARE
+    v_state ledger.positioner;
+BEGIN
+    SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p;
+    last_position := v_state.last_position;
+    positioned_at := v_state.positioned_at;
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NOT NULL THEN
+        -- Citus: what is queued and has no position yet.
+        WITH queued AS MATERIALIZED (SELECT q.id FROM ledger.position_queue AS q)
+        SELECT pg_catalog.count(*) INTO waiting FROM queued AS q
+        WHERE NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = q.id);
+    ELSE
+        SELECT pg_catalog.count(*) INTO waiting
+        FROM ledger.events AS e
+        WHERE (e.transaction_id >= v_state.frontier OR e.transaction_id = ANY (v_state.pending)
+               OR e.id > v_state.anchor_after
+               OR v_state.system_identifier <> (SELECT c.system_identifier FROM pg_catalog.pg_control_system() AS c))
+          AND NOT EXISTS (SELECT FROM ledger.event_positions AS q WHERE q.id = e.id);
+    END IF;
     -- Only the positioner locks ledger.positioner for writing (a migration locks it EXCLUSIVE).
-    LEFT JOIN pg_catalog.pg_locks AS l
-        ON l.relation = 'ledger.positioner'::pg_catalog.regclass AND l.granted
-       AND l.mode IN ('RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')
-       AND l.pid <> pg_catalog.pg_backend_pid()
+    SELECT l.pid, a.state, pg_catalog.clock_timestamp() - a.xact_start
+    INTO holder_pid, holder_state, holder_xact_age
+    FROM pg_catalog.pg_locks AS l
     LEFT JOIN pg_catalog.pg_stat_activity AS a ON a.pid = l.pid
+    WHERE l.relation = 'ledger.positioner'::pg_catalog.regclass AND l.granted
+      AND l.mode IN ('RowShareLock', 'RowExclusiveLock', 'ExclusiveLock')
+      AND l.pid <> pg_catalog.pg_backend_pid()
     ORDER BY a.xact_start
     LIMIT 1;
+    RETURN NEXT;
+END;
 $function$;
 
 COMMENT ON FUNCTION ledger.read_all_status() IS

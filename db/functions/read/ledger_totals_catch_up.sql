@@ -25,15 +25,13 @@ BEGIN
         deposited = t.deposited + n.deposited,
         withdrawn = t.withdrawn + n.withdrawn
     FROM (
-        SELECT pg_catalog.count(*) FILTER (WHERE e.event_type = 'AccountOpened') AS account_count,
+        SELECT pg_catalog.count(*) FILTER (WHERE (p.event).event_type = 'AccountOpened') AS account_count,
                pg_catalog.count(*) AS event_count,
-               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
-                   FILTER (WHERE e.event_type = 'MoneyDeposited'), 0) AS deposited,
-               coalesce(pg_catalog.sum((e.payload ->> 'amount')::numeric)
-                   FILTER (WHERE e.event_type = 'MoneyWithdrawn'), 0) AS withdrawn
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        WHERE p.position > v_from AND p.position <= v_through
+               coalesce(pg_catalog.sum(((p.event).payload ->> 'amount')::numeric)
+                   FILTER (WHERE (p.event).event_type = 'MoneyDeposited'), 0) AS deposited,
+               coalesce(pg_catalog.sum(((p.event).payload ->> 'amount')::numeric)
+                   FILTER (WHERE (p.event).event_type = 'MoneyWithdrawn'), 0) AS withdrawn
+        FROM ledger.positioned_events(v_from, v_through) AS p
     ) AS n;
     PERFORM ledger.advance_subscription('ledger_totals', v_through);
     RETURN v_through - v_from;

@@ -46,15 +46,14 @@ BEGIN
     IF pg_catalog.pg_current_xact_id_if_assigned() IS NULL THEN
         PERFORM ledger.assign_positions(GREATEST(p_max_count, 10000));
     END IF;
+    -- Positions are dense: the next max_count are after + 1 .. after + max_count.
     RETURN QUERY
         SELECT p.position, u.event_id, u.aggregate_id, u.sequence_number, u.event_type::text, u.event_version,
-               u.payload, u.metadata, u.occurred_at, u.recorded_at, e.hash
-        FROM ledger.event_positions AS p
-        JOIN ledger.events AS e ON e.id = p.id
-        CROSS JOIN LATERAL ledger.upcast(e) AS u
-        WHERE p.position > p_after_position
-        ORDER BY p.position
-        LIMIT p_max_count;
+               u.payload, u.metadata, u.occurred_at, u.recorded_at, u.hash
+        FROM ledger.positioned_events(
+            p_after_position, LEAST(p_after_position, 9223372036854775807 - p_max_count) + p_max_count) AS p
+        CROSS JOIN LATERAL ledger.upcast(p.event) AS u
+        ORDER BY p.position;
 END;
 $function$;
 

@@ -21,7 +21,7 @@ BEGIN
                 p_after_version, p_max_count);
     END IF;
     RETURN QUERY
-        SELECT (ledger.upcast(e)).*
+        SELECT (ledger.upcast(ROW(e.*)::ledger.events)).*
         FROM ledger.events AS e
         WHERE e.aggregate_id = p_aggregate_id
           AND e.sequence_number > coalesce(p_after_version, 0)

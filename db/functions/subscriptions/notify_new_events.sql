@@ -24,6 +24,14 @@ $function$;
 COMMENT ON FUNCTION ledger.notify_new_events() IS
 'Trigger: NOTIFY ledger_events once per appending statement while a subscriber waits, a wake-up only.';
 
-CREATE OR REPLACE TRIGGER events_notify
-AFTER INSERT ON ledger.events
-FOR EACH STATEMENT EXECUTE FUNCTION ledger.notify_new_events();
+-- The trigger, on one server only: on Citus the events live on the workers, whose NOTIFY no
+-- subscriber (on the coordinator) hears; subscribers there wake by their timer.
+DO $trigger$
+BEGIN
+    IF pg_catalog.to_regclass('ledger.position_queue') IS NULL THEN
+        CREATE OR REPLACE TRIGGER events_notify
+        AFTER INSERT ON ledger.events
+        FOR EACH STATEMENT EXECUTE FUNCTION ledger.notify_new_events();
+    END IF;
+END;
+$trigger$;

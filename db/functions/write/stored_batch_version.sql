@@ -40,7 +40,7 @@ BEGIN
     ELSE
         SELECT pg_catalog.count(*),
                pg_catalog.bool_and(ledger.event_matches(
-                   s, p_aggregate_id, n.event_type, n.event_version, n.payload, n.occurred_at)),
+                   ROW(s.*)::ledger.events, p_aggregate_id, n.event_type, n.event_version, n.payload, n.occurred_at)),
                pg_catalog.count(DISTINCT s.sequence_number - n.ordinality),
                pg_catalog.max(s.sequence_number),
                pg_catalog.min(s.event_id::text)::uuid
