@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY_DIRS := python_client tests $(wildcard bench)
 
-.PHONY: demo test test-citus lint bench bench-quick soak clean install-sql
+.PHONY: demo test test-citus lint bench bench-citus bench-quick soak clean install-sql
 
 # Create the virtual environment and install pgledger (editable) with its dev tools (they include
 # the embedded server and the plot extras).
@@ -35,6 +35,10 @@ test-citus: $(BIN)/.installed
 # The benchmark (bench/run.py): figures, ratios and targets; writes bench/results/.
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.run
+
+# pgledger on one PostgreSQL 15 against a Citus cluster on this machine (needs Citus installed).
+bench-citus: $(BIN)/.installed
+	$(BIN)/python -m bench.citus_bench
 
 bench-quick: $(BIN)/.installed
 	$(BIN)/python -m bench.run --quick --out /tmp/pgledger-bench-quick

@@ -168,7 +168,7 @@ class _Node:
     def running(self) -> bool:
         return self._pg_ctl("status").returncode == 0
 
-    def create(self, port: int, fsync: bool) -> None:
+    def create(self, port: int, fsync: bool, citus: bool = True) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.run_as is not None:
             _make_traversable(self.data_dir)
@@ -181,7 +181,7 @@ class _Node:
             conf.write(
                 "\n# bench.citus_cluster\n"
                 f"port = {port}\nlisten_addresses = '{HOST}'\nunix_socket_directories = '{self.data_dir}'\n"
-                "shared_preload_libraries = 'citus'\n"
+                + ("shared_preload_libraries = 'citus'\n" if citus else "")
             )
 
     def start(self, fsync: bool) -> None:
@@ -214,6 +214,29 @@ class _Node:
             log = self.data_dir / "server.log"
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise CitusClusterError(f"could not {what} {self.data_dir}: {result.stderr.strip()}\n{tail}".rstrip())
+
+
+class PlainServer:
+    """One PostgreSQL server from the same installation, without Citus: the single-node baseline
+    the cluster is measured against (bench/citus_bench.py)."""
+
+    def __init__(self, directory: Path, *, fsync: bool = True) -> None:
+        self.node = _Node(directory.resolve(), _install(), _service_account())
+        self.fsync = fsync
+
+    def start(self, dbname: str = "postgres") -> str:
+        if not self.node.exists():
+            self.node.create(_free_ports(1)[0], self.fsync, citus=False)
+        if not self.node.running():
+            self.node.start(self.fsync)
+        with psycopg.connect(self.node.conninfo("postgres"), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_catalog.pg_database WHERE datname = %s", (dbname,)).fetchone() is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        return self.node.conninfo(dbname)
+
+    def stop(self) -> None:
+        if self.node.exists() and self.node.running():
+            self.node.stop()
 
 
 class CitusCluster:
