@@ -134,7 +134,7 @@ SET LOCAL citus.multi_shard_modify_mode = 'sequential';
 \endif
 DO $install$
 BEGIN
-    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009', '0010', '0011', '0012')) THEN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version NOT IN ('0001', '0002', '0003', '0004', '0005', '0006', '0007', '0008', '0009', '0010', '0011', '0012', '0013')) THEN
         RAISE EXCEPTION USING ERRCODE = 'LG011',
             MESSAGE = 'the database has migrations this install script does not know: it is newer';
     END IF;
@@ -1105,6 +1105,84 @@ ALTER TABLE ledger.event_positions ALTER COLUMN aggregate_id SET NOT NULL;
 COMMENT ON COLUMN ledger.event_positions.aggregate_id IS 'The account of the event at this position.';
 INSERT INTO ledger.schema_migrations (version, name, checksum)
 VALUES ('0012', 'position_accounts', '3a8a76f6f4747fabcbf662a6cafb692541760bc4f3c7a22a80111eca7be8996d');
+\endif
+-- migrations/0013_fast_hashes.sql
+DO $install$
+BEGIN
+    IF EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0013'
+               AND checksum <> ALL (ARRAY['40b4eeec4e5513fea5c4523ef89861acb748c86ea7edfee890a4a5dbf3c52b75'])) THEN
+        RAISE EXCEPTION USING ERRCODE = 'LG011',
+            MESSAGE = 'migration 0013_fast_hashes.sql was edited after it was applied';
+    END IF;
+END;
+$install$;
+SELECT NOT EXISTS (SELECT FROM ledger.schema_migrations WHERE version = '0013') AS pgledger_apply_0013 \gset
+\if :pgledger_apply_0013
+-- 0013_fast_hashes: the functions of the hashed format (0011) in PL/pgSQL instead of SQL. Same
+-- bytes, same hashes (tests/test_integrity.py recomputes them outside the database), much less
+-- work: called from PL/pgSQL (the append path, the positioner, the verifiers), a SQL-language
+-- function was not inlined and had its body parsed and planned again in every transaction, which
+-- cost a single-event append 43% of its instructions (docs/decisions.md, "Performance").
+CREATE OR REPLACE FUNCTION ledger.event_canonical(p_event ledger.events)
+RETURNS text
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    RETURN pg_catalog.concat_ws(
+        E'\n',
+        'pgledger-event-v1',
+        p_event.event_id::text,
+        p_event.aggregate_id::text,
+        p_event.sequence_number::text,
+        p_event.event_type::text,
+        p_event.event_version::text,
+        p_event.payload::text,
+        p_event.metadata::text,
+        (pg_catalog.extract('epoch', p_event.occurred_at) OPERATOR(pg_catalog.*) 1000000)::bigint::text,
+        (pg_catalog.extract('epoch', p_event.recorded_at) OPERATOR(pg_catalog.*) 1000000)::bigint::text
+    );
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION ledger.event_hash(p_previous bytea, p_event ledger.events)
+RETURNS bytea
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    RETURN pg_catalog.sha256(
+        coalesce(p_previous, '\x'::bytea) OPERATOR(pg_catalog.||)
+        pg_catalog.convert_to(ledger.event_canonical(p_event), 'UTF8')
+    );
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION ledger.merkle_leaf(p_event_hash bytea)
+RETURNS bytea
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    RETURN pg_catalog.sha256('\x00'::bytea OPERATOR(pg_catalog.||) p_event_hash);
+END;
+$function$;
+
+CREATE OR REPLACE FUNCTION ledger.merkle_node(p_left bytea, p_right bytea)
+RETURNS bytea
+LANGUAGE plpgsql
+IMMUTABLE
+PARALLEL SAFE
+AS $function$
+BEGIN
+    RETURN pg_catalog.sha256('\x01'::bytea OPERATOR(pg_catalog.||) p_left OPERATOR(pg_catalog.||) p_right);
+END;
+$function$;
+INSERT INTO ledger.schema_migrations (version, name, checksum)
+VALUES ('0013', 'fast_hashes', '40b4eeec4e5513fea5c4523ef89861acb748c86ea7edfee890a4a5dbf3c52b75');
 \endif
 \if :pgledger_citus
 -- citus/distribute.sql
