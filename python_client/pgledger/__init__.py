@@ -6,6 +6,7 @@ embedded server for zero set-up, and the command line.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from pgledger.async_ledger import AsyncLedger
 from pgledger.errors import (
     AccountAlreadyExists,
     AccountNotFound,
@@ -43,6 +44,7 @@ __all__ = [
     "AccountOpened",
     "AccountState",
     "ApiReplaced",
+    "AsyncLedger",
     "ConcurrencyError",
     "DailyTotal",
     "Event",
