@@ -31,6 +31,7 @@ from pgledger.events import (
     RecordedEvent,
 )
 from pgledger.ledger import DailyTotal, HistoryEntry, Ledger, Mismatch
+from pgledger.retry import Attempt, retry, retry_async
 from pgledger.subscriber import Subscriber
 
 try:
@@ -45,6 +46,7 @@ __all__ = [
     "AccountState",
     "ApiReplaced",
     "AsyncLedger",
+    "Attempt",
     "ConcurrencyError",
     "DailyTotal",
     "Event",
@@ -64,4 +66,6 @@ __all__ = [
     "RecordedEvent",
     "Subscriber",
     "SubscriptionError",
+    "retry",
+    "retry_async",
 ]
