@@ -32,7 +32,7 @@ from pgledger.events import (
 )
 from pgledger.ledger import DailyTotal, HistoryEntry, Ledger, Mismatch
 from pgledger.retry import Attempt, retry, retry_async
-from pgledger.subscriber import Subscriber
+from pgledger.subscriber import AsyncSubscriber, FailurePolicy, HandlerFailed, Subscriber
 
 try:
     __version__ = version("pgledger")
@@ -46,11 +46,14 @@ __all__ = [
     "AccountState",
     "ApiReplaced",
     "AsyncLedger",
+    "AsyncSubscriber",
     "Attempt",
     "ConcurrencyError",
     "DailyTotal",
     "Event",
     "EventTimeOrderError",
+    "FailurePolicy",
+    "HandlerFailed",
     "HistoryEntry",
     "HistoryImmutable",
     "IdempotencyConflict",
