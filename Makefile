@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PY_DIRS := python_client tests $(wildcard bench)
 
-.PHONY: demo test test-citus lint bench bench-citus bench-quick soak clean install-sql
+.PHONY: demo test test-citus lint bench bench-citus bench-quick soak clean install-sql examples-deps
 
 # Create the virtual environment and install pgledger (editable) with its dev tools (they include
 # the embedded server and the plot extras).
@@ -23,7 +23,7 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy
 	$(BIN)/sqlfluff lint db/
 
-test: lint
+test: lint examples-deps
 	$(BIN)/pytest
 
 # The Citus tests: a coordinator and two workers from the Citus installed in PostgreSQL 15
@@ -31,6 +31,19 @@ test: lint
 # skipped and say why.
 test-citus: $(BIN)/.installed
 	PGLEDGER_CITUS=1 $(BIN)/pytest tests/test_citus.py
+
+# What the examples in examples/ need beyond node and javac: pgJDBC comes from Debian's package
+# (no Java registry is reachable here), installed when it is missing and we may (root with apt).
+# When it cannot be installed, tests/test_examples.py skips the Java example and says why.
+# (The Node example's `pg` is installed by the test itself with `npm ci` from the lock file.)
+PGJDBC := /usr/share/java/postgresql.jar
+examples-deps:
+	@if [ ! -f $(PGJDBC) ] && command -v javac >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		echo "installing pgJDBC (libpostgresql-jdbc-java) for the Java example"; \
+		(DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpostgresql-jdbc-java >/dev/null 2>&1 \
+			|| (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpostgresql-jdbc-java >/dev/null 2>&1)) \
+			|| echo "could not install libpostgresql-jdbc-java: the Java example will be skipped"; \
+	fi
 
 # The benchmark (bench/run.py): figures, ratios and targets; writes bench/results/.
 bench: $(BIN)/.installed

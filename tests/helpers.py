@@ -36,6 +36,23 @@ def sqlstate_of(error: BaseException) -> str | None:
     return None
 
 
+def blocked_backend(db: psycopg.Connection[Any], query_fragment: str, timeout: float = 30.0) -> int:
+    """Wait until a backend whose query contains `query_fragment` waits for a lock; its pid (for
+    a connection the test cannot name, such as one of a Ledger's pool)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        row = db.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            " AND position(%s in query) > 0",
+            (query_fragment,),
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no backend running {query_fragment!r} ever blocked on a lock")
+        time.sleep(0.005)
+
+
 def snapshot_rows(db: psycopg.Connection[Any], account_id: UUID) -> list[tuple[Any, ...]]:
     """The account's snapshots as ledger.account tuples, by sequence number."""
     rows = db.execute(

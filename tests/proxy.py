@@ -92,3 +92,40 @@ class CuttingProxy:
                         self.cuts += 1
                         client.shutdown(socket.SHUT_RDWR)
                         return
+
+
+class TcpForwarder:
+    """Listens on 127.0.0.1 (a free port) and forwards every connection to the Unix socket
+    `socket_path`: for clients that speak TCP only (pgJDBC) to a test server that listens on a
+    socket only."""
+
+    def __init__(self, socket_path: str) -> None:
+        self._socket_path = socket_path
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            server.connect(self._socket_path)
+            threading.Thread(target=_relay, args=(client, server), daemon=True).start()
+
+
+def _relay(one: socket.socket, other: socket.socket) -> None:
+    """Pass bytes both ways until either side closes."""
+    with one, other:
+        while True:
+            readable, _, _ = select.select([one, other], [], [])
+            for source in readable:
+                data = source.recv(65536)
+                if not data:
+                    return
+                (other if source is one else one).sendall(data)

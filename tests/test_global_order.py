@@ -17,6 +17,7 @@ import pytest
 
 from pgledger import ApiReplaced, InvalidEvent, Ledger
 from pgledger.events import RecordedEvent
+from pgledger.queries import Call
 
 
 class Follower:
@@ -180,7 +181,7 @@ def test_the_replaced_read_all_says_what_to_call_and_old_positions_convert(
             db.execute(call)
         assert caught.value.sqlstate == "LG010"
     with pytest.raises(ApiReplaced):
-        ledger._scalar("SELECT ledger.daily_totals_apply(ARRAY[1]::bigint[])", ())
+        ledger.run(Call("SELECT ledger.daily_totals_apply(ARRAY[1]::bigint[])", (), list))
     last = db.execute("SELECT transaction_id, id FROM ledger.events ORDER BY id DESC LIMIT 1").fetchone()
     assert db.execute("SELECT ledger.legacy_position(%s, %s)", last).fetchone() == (2,)
     assert db.execute("SELECT ledger.legacy_position('0', 0)").fetchone() == (0,)

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from pgledger import IdempotencyConflict, Ledger, MoneyDeposited, MoneyWithdrawn
-from tests.helpers import sequence_numbers, stored_counts, wait_until_blocked
+from tests.helpers import blocked_backend, sequence_numbers, stored_counts
 
 OPENED_AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -143,7 +143,7 @@ def test_one_event_id_sent_to_two_accounts_at_once_is_lg008_or_applied_once(
 
         thread = threading.Thread(target=append)
         thread.start()
-        wait_until_blocked(db, second.connection.info.backend_pid)
+        blocked_backend(db, "ledger.deposit")
         if first_commits:
             first.commit()
         else:

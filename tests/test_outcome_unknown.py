@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from pgledger import Ledger, OutcomeUnknown
-from tests.helpers import sequence_numbers, wait_until_blocked
+from tests.helpers import blocked_backend, sequence_numbers
 from tests.proxy import CuttingProxy
 
 
@@ -82,11 +82,10 @@ def test_terminated_in_flight_is_unknown_and_the_retry_applies_it_once(
         except BaseException as error:
             outcome["result"] = error
 
-    pid = ledger.connection.info.backend_pid
     thread = threading.Thread(target=deposit)
     thread.start()
     try:
-        wait_until_blocked(db, pid)
+        pid = blocked_backend(db, "ledger.deposit")
         db.execute("SELECT pg_terminate_backend(%s)", (pid,))
         thread.join(timeout=30)
     finally:
@@ -103,8 +102,13 @@ def test_terminated_in_flight_is_unknown_and_the_retry_applies_it_once(
 
 
 def test_a_lost_read_is_an_ordinary_connection_error(dsn: str, db: psycopg.Connection[Any], account: uuid.UUID) -> None:
-    with Ledger(dsn) as ledger:
-        db.execute("SELECT pg_terminate_backend(%s)", (ledger.connection.info.backend_pid,))
+    with Ledger(dsn, max_connections=1) as ledger:
+        assert ledger.state(account) is not None
+        # The server ends the pool's one connection while it is idle.
+        db.execute(
+            "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity"  # returns once it is gone
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
         with pytest.raises(psycopg.OperationalError):
             ledger.state(account)
-        assert ledger.state(account) is not None  # reconnected
+        assert ledger.state(account) is not None  # the pool replaced it

@@ -16,6 +16,7 @@ import pytest
 
 from pgledger import AccountOpened, Ledger, MoneyDeposited, Subscriber, SubscriptionError
 from pgledger.events import RecordedEvent
+from pgledger.queries import Call
 from pgledger.subscriber import DAILY_TOTALS, daily_totals_handler
 from tests.conftest import RoleFactory
 
@@ -198,7 +199,7 @@ def test_a_checkpoint_moves_only_forward_and_only_when_claimed(
     create(db, "mover")
     ledger.assign_positions()  # six events: positions 1..6
     with pytest.raises(SubscriptionError, match="is not claimed in this transaction"):
-        ledger._scalar("SELECT ledger.advance_subscription('mover', 5)", ())
+        ledger.run(Call("SELECT ledger.advance_subscription('mover', 5)", (), list))
     with db.transaction():
         assert db.execute("SELECT ledger.claim_subscription('mover')").fetchone() == (0,)
         db.execute("SELECT ledger.advance_subscription('mover', 4)")

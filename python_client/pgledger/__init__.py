@@ -6,6 +6,7 @@ embedded server for zero set-up, and the command line.
 
 from importlib.metadata import PackageNotFoundError, version
 
+from pgledger.async_ledger import AsyncLedger
 from pgledger.errors import (
     AccountAlreadyExists,
     AccountNotFound,
@@ -30,7 +31,8 @@ from pgledger.events import (
     RecordedEvent,
 )
 from pgledger.ledger import DailyTotal, HistoryEntry, Ledger, Mismatch
-from pgledger.subscriber import Subscriber
+from pgledger.retry import Attempt, retry, retry_async
+from pgledger.subscriber import AsyncSubscriber, FailurePolicy, HandlerFailed, Subscriber
 
 try:
     __version__ = version("pgledger")
@@ -43,10 +45,15 @@ __all__ = [
     "AccountOpened",
     "AccountState",
     "ApiReplaced",
+    "AsyncLedger",
+    "AsyncSubscriber",
+    "Attempt",
     "ConcurrencyError",
     "DailyTotal",
     "Event",
     "EventTimeOrderError",
+    "FailurePolicy",
+    "HandlerFailed",
     "HistoryEntry",
     "HistoryImmutable",
     "IdempotencyConflict",
@@ -62,4 +69,6 @@ __all__ = [
     "RecordedEvent",
     "Subscriber",
     "SubscriptionError",
+    "retry",
+    "retry_async",
 ]
