@@ -5,7 +5,7 @@
 -- privilege on any table or sequence; every API function is SECURITY DEFINER with a pinned
 -- search_path, so all access goes through the functions.
 --
--- Not granted to anyone: the internals (append_events, parse_event, store_projection, the
+-- Not granted to anyone: the internals (append_events, parse_event, the
 -- positioner's steps, ...), which trust their callers, and the administration
 -- (rebuild_snapshots, set_snapshot_interval, create_subscription, reset_subscription,
 -- daily_totals_reset, ...), which stays with the owner.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -9,7 +10,7 @@ from typing import Any
 
 import psycopg
 
-from pgledger import AccountOpened, Ledger, MoneyDeposited, MoneyWithdrawn
+from pgledger import AccountOpened, Ledger, MoneyDeposited, MoneyWithdrawn, new_event_id
 from tests.helpers import sequence_numbers
 
 
@@ -81,8 +82,14 @@ def test_projection_row_columns_match_the_fold_state_type(db: psycopg.Connection
         ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
-    # The fold's state, then the head of the account's hash chain (not part of the state).
-    assert columns("ledger.accounts") == [*columns("ledger.account"), ("last_hash", "bytea")]
+    # The fold's state, then the head of the account's hash chain and the id of its last event
+    # (bookkeeping of the write path, not part of the state).
+    assert columns("ledger.accounts") == [
+        *columns("ledger.account"),
+        ("last_hash", "bytea"),
+        ("last_event_id", "uuid"),
+        ("last_recorded_at", "timestamp with time zone"),
+    ]
 
 
 def test_database_stamps_a_missing_time_after_the_previous_event(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
@@ -120,3 +127,22 @@ def test_verify_and_its_pages_find_every_kind_of_difference(ledger: Ledger, db: 
         after = page[-1][0]
     assert seen == sorted([*accounts, ghost])
     assert sorted(differing) == expected
+
+
+def test_event_ids_made_here_or_by_the_client_are_time_ordered(ledger: Ledger, db: psycopg.Connection[Any]) -> None:
+    """Ids the database makes (none given) and the client's new_event_id() both carry the time in
+    milliseconds in their first 48 bits (UUID version 7), so new keys go to the index's right edge."""
+    account = uuid.uuid4()
+    db.execute("SELECT ledger.open_account(%s, 'Ada')", (account,))  # no event_id: the database's
+    ledger.deposit(account, Decimal("1.00"))  # the client's
+    for event_id, recorded_at in db.execute(
+        "SELECT event_id, recorded_at FROM ledger.events WHERE aggregate_id = %s ORDER BY sequence_number",
+        (account,),
+    ).fetchall():
+        assert event_id.version == 7 and event_id.variant == uuid.RFC_4122
+        millis = event_id.int >> 80
+        # The client's id is made a little before the row's recorded_at; the database's at it.
+        assert 0 <= recorded_at.timestamp() * 1000 - millis < 5_000
+    earlier = new_event_id()
+    time.sleep(0.002)  # a later millisecond (not waiting for another session)
+    assert new_event_id() > earlier

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -11,8 +12,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from pgledger import IdempotencyConflict, Ledger, MoneyDeposited, MoneyWithdrawn
-from tests.helpers import blocked_backend, sequence_numbers, stored_counts
+from pgledger import IdempotencyConflict, Ledger, MoneyDeposited, MoneyWithdrawn, RacedWriters
+from tests.helpers import blocked_backend, sequence_numbers, stored_counts, wait_until_blocked
 
 OPENED_AT = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
@@ -118,6 +119,64 @@ def test_concurrent_retries_of_one_deposit_store_it_once(
         t.join(timeout=60)
     assert versions == [2] * callers
     assert sequence_numbers(db, account) == [1, 2]
+
+
+def test_a_retry_racing_its_original_and_a_third_writer_is_told_to_retry(
+    dsn: str, db: psycopg.Connection[Any], account: uuid.UUID
+) -> None:
+    """The one race the one-statement path cannot answer itself: the original holds the row,
+    another writer queues behind it, the retry behind both. The retry stores nothing and gets
+    40001 (RacedWriters); the same call again returns the original's version."""
+    key = uuid.uuid4()
+    outcomes: dict[str, BaseException | int] = {}
+    with psycopg.connect(dsn) as original, psycopg.connect(dsn, autocommit=True) as third_conn:
+        original.execute("SELECT ledger.deposit(%s, 7, NULL, NULL, %s)", (account, key))  # not committed
+        retry_client = Ledger(dsn)
+
+        def run(name: str, call: Any) -> None:
+            try:
+                outcomes[name] = call()
+            except BaseException as error:
+                outcomes[name] = error
+
+        third = threading.Thread(
+            target=run,
+            args=("third", lambda: third_conn.execute("SELECT ledger.deposit(%s, 1)", (account,)).fetchone()[0]),
+        )
+        third.start()
+        wait_until_blocked(db, third_conn.info.backend_pid)
+        retried = threading.Thread(
+            target=run, args=("retry", lambda: retry_client.deposit(account, Decimal("7"), event_id=key))
+        )
+        retried.start()
+        wait_until(lambda: waiting_on_locks(db) == 2)  # the retry queues behind the third
+        original.commit()
+        third.join(timeout=60)
+        retried.join(timeout=60)
+        assert outcomes["third"] == 3
+        assert isinstance(outcomes["retry"], RacedWriters), outcomes["retry"]
+        assert retry_client.deposit(account, Decimal("7"), event_id=key) == 2
+        retry_client.close()
+    assert sequence_numbers(db, account) == [1, 2, 3]
+    assert db.execute("SELECT balance FROM ledger.accounts WHERE account_id = %s", (account,)).fetchone() == (
+        Decimal("8.00"),
+    )
+
+
+def waiting_on_locks(db: psycopg.Connection[Any]) -> int:
+    row = db.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def wait_until(condition: Any, timeout: float = 30.0) -> None:
+    """Wait until condition() holds (checked in the database), or fail."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition never held")
+        time.sleep(0.005)
 
 
 @pytest.mark.parametrize("first_commits", [True, False])

@@ -116,7 +116,6 @@ def test_a_writer_has_no_privilege_on_tables_or_sequences(
         "SELECT ledger.set_snapshot_interval(1)",
         "SELECT ledger.define_snapshot_trigger()",
         "SELECT ledger.append_events(gen_random_uuid(), NULL, ARRAY[]::ledger.events[])",
-        "SELECT ledger.store_projection(NULL::ledger.account, NULL, NULL)",
         "SELECT * FROM ledger.chain_check()",
         "SELECT ledger.merkle_range(0, 1)",
         "SELECT ledger.create_subscription('mine')",

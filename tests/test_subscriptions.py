@@ -326,3 +326,32 @@ def test_appends_notify_only_while_a_subscriber_waits(dsn: str, ledger: Ledger, 
         listener.execute("SELECT ledger.subscriber_waiting('watcher', false)")
         ledger.deposit(accounts[0], Decimal("1"))
         assert list(listener.notifies(timeout=0.3, stop_after=1)) == []
+
+
+def test_a_subscriber_that_ends_stops_the_notifies(dsn: str, ledger: Ledger, accounts: list[uuid.UUID]) -> None:
+    with psycopg.connect(dsn, autocommit=True) as listener:
+        listener.execute("LISTEN ledger_events")
+        listener.execute("SELECT ledger.create_subscription('watcher')")
+        with psycopg.connect(dsn, autocommit=True) as waiter:
+            # Registering twice is registering once: one "false" ends it.
+            waiter.execute("SELECT ledger.subscriber_waiting('watcher', true)")
+            waiter.execute("SELECT ledger.subscriber_waiting('watcher', true)")
+            ledger.deposit(accounts[0], Decimal("1"))
+            assert [n.channel for n in listener.notifies(timeout=5, stop_after=1)] == ["ledger_events"]
+            waiter.execute("SELECT ledger.subscriber_waiting('watcher', false)")
+            ledger.deposit(accounts[0], Decimal("1"))
+            assert list(listener.notifies(timeout=0.3, stop_after=1)) == []
+            waiter.execute("SELECT ledger.subscriber_waiting('watcher', true)")
+        # The waiter's connection ended without saying so: its registration ended with it.
+        with psycopg.connect(dsn, autocommit=True) as probe:
+            wait_for(
+                lambda: (
+                    probe.execute(
+                        "SELECT NOT EXISTS (SELECT FROM pg_locks AS l JOIN pg_database AS d ON d.oid = l.database"
+                        " WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.classid = 1885826148)"
+                    ).fetchone()
+                    == (True,)
+                )
+            )
+        ledger.deposit(accounts[0], Decimal("1"))
+        assert list(listener.notifies(timeout=0.3, stop_after=1)) == []

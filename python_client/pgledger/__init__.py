@@ -20,6 +20,7 @@ from pgledger.errors import (
     LedgerError,
     MigrationError,
     OutcomeUnknown,
+    RacedWriters,
     SubscriptionError,
 )
 from pgledger.events import (
@@ -29,6 +30,7 @@ from pgledger.events import (
     MoneyDeposited,
     MoneyWithdrawn,
     RecordedEvent,
+    new_event_id,
 )
 from pgledger.ledger import DailyTotal, HistoryEntry, Ledger, Mismatch
 from pgledger.retry import Attempt, retry, retry_async
@@ -66,9 +68,11 @@ __all__ = [
     "MoneyDeposited",
     "MoneyWithdrawn",
     "OutcomeUnknown",
+    "RacedWriters",
     "RecordedEvent",
     "Subscriber",
     "SubscriptionError",
+    "new_event_id",
     "retry",
     "retry_async",
 ]

@@ -36,6 +36,15 @@ class ConcurrencyError(LedgerError):
     sqlstate = "LG001"
 
 
+class RacedWriters(ConcurrencyError):
+    """40001 (PostgreSQL's serialization failure), raised by the ledger in two rare races of
+    writers of one account: an append that lost three rounds, or a retry of a deposit or
+    withdrawal racing its original while a third writer appended in between. Nothing was stored;
+    the same call again (same event ids) gives the right answer, and ``retry`` does that."""
+
+    sqlstate = "40001"
+
+
 class AccountNotFound(LedgerError):
     """LG002: the account does not exist (its first event must be AccountOpened)."""
 
@@ -114,6 +123,7 @@ _BY_SQLSTATE: dict[str, type[LedgerError]] = {
     cls.sqlstate: cls
     for cls in (
         ConcurrencyError,
+        RacedWriters,
         AccountNotFound,
         AccountAlreadyExists,
         InsufficientFunds,
@@ -130,7 +140,7 @@ _BY_SQLSTATE: dict[str, type[LedgerError]] = {
 
 
 def error_class(sqlstate: str) -> type[LedgerError] | None:
-    """The exception class of an ``LG`` SQLSTATE, or None for any other code."""
+    """The exception class of an ``LG`` SQLSTATE (or 40001), or None for any other code."""
     return _BY_SQLSTATE.get(sqlstate)
 
 
@@ -158,6 +168,7 @@ __all__ = [
     "LedgerError",
     "MigrationError",
     "OutcomeUnknown",
+    "RacedWriters",
     "SubscriptionError",
     "error_class",
     "translate",

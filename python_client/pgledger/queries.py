@@ -34,6 +34,7 @@ from pgledger.events import (
     event_from_stored,
     event_to_json,
     exact_amount,
+    new_event_id,
 )
 from pgledger.results import (
     ChainProblem,
@@ -201,7 +202,7 @@ def open_account(
 ) -> Call[int]:
     """Open an account; returns its version (1). Raises AccountAlreadyExists, InvalidEvent."""
     check_time("occurred_at", occurred_at)
-    key = _uuid("event_id", event_id, optional=True) or uuid.uuid4()
+    key = _uuid("event_id", event_id, optional=True) or new_event_id()
     return Call(
         "SELECT ledger.open_account(%s::uuid, %s::text, %s::timestamptz, %s::uuid, %s::jsonb)",
         (_uuid("account_id", account_id), _str("owner_name", owner_name), occurred_at, key, _jsonb(metadata)),
@@ -304,7 +305,7 @@ def append(
     for event in events:
         if event.account_id != account_id:
             raise ValueError(f"event {event!r} belongs to account {event.account_id}, not {account_id}")
-    ids = tuple(event_ids) if event_ids is not None else tuple(uuid.uuid4() for _ in events)
+    ids = tuple(event_ids) if event_ids is not None else tuple(new_event_id() for _ in events)
     items = [event_to_json(event, event_id, metadata) for event, event_id in zip(events, ids, strict=True)]
     return Call(
         "SELECT ledger.append(%s::uuid, %s::bigint, %s::jsonb)",
@@ -325,7 +326,7 @@ def _money(
     extra: tuple[Any, ...] = (),
 ) -> Call[int]:
     check_time("occurred_at", occurred_at)
-    key = _uuid("event_id", event_id, optional=True) or uuid.uuid4()
+    key = _uuid("event_id", event_id, optional=True) or new_event_id()
     params = (
         _uuid("account_id", account_id),
         exact_amount(amount),

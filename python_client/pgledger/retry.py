@@ -28,12 +28,12 @@ import asyncio
 import logging
 import random
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from uuid import UUID
 
 from pgledger.errors import ConcurrencyError, LedgerError, OutcomeUnknown
+from pgledger.events import new_event_id
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ class Attempt:
     def ids(self, count: int) -> list[UUID]:
         """`count` ids, the same ones on every attempt (made on first use)."""
         while len(self._ids) < count:
-            self._ids.append(uuid.uuid4())
+            self._ids.append(new_event_id())
         return self._ids[:count]
 
 

@@ -1,5 +1,6 @@
 -- ledger.withdraw(account_id, amount, expected_version, occurred_at, event_id, metadata):
--- appends MoneyWithdrawn through ledger.append_events. Returns the new version.
+-- appends MoneyWithdrawn through ledger.append_change (one statement) or ledger.append_events.
+-- Returns the new version.
 --
 -- Raises: LG001 expected version mismatch, LG002 account not found, LG004 the withdrawal
 -- would take the balance below zero, LG005 invalid amount
@@ -18,14 +19,16 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $function$
+DECLARE
+    v_amount numeric := ledger.check_amount(p_amount, 'events[0].payload.amount');
 BEGIN
-    RETURN ledger.append_events(
+    RETURN ledger.append_change(
         p_account_id,
         p_expected_version,
-        ARRAY[ledger.new_event(
-            'MoneyWithdrawn',
-            pg_catalog.jsonb_build_object('amount', ledger.check_amount(p_amount, 'events[0].payload.amount')::text),
-            p_occurred_at, p_event_id, p_metadata)]);
+        'MoneyWithdrawn',
+        -v_amount,
+        pg_catalog.jsonb_build_object('amount', v_amount::text),
+        p_occurred_at, p_event_id, p_metadata);
 END;
 $function$;
 
