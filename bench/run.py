@@ -24,6 +24,7 @@ import platform
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -47,9 +48,9 @@ from bench.peer_emmett import EmmettPeer
 from bench.peer_emmett import prepare_peer as prepare_emmett
 from bench.peer_unavailable import PeerUnavailable
 from bench.writers import together
-from pgledger import Ledger, Subscriber
+from pgledger import Ledger, Subscriber, new_event_id
 from pgledger.migrate import migrate
-from pgledger.server import EmbeddedServer
+from pgledger.server import EmbeddedServer, bin_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCH_DB = "pgledger_bench"
@@ -142,6 +143,15 @@ class Report:
         return measure
 
 
+# The ledger before this release (issues 8-12), as installed by commit 424d4ef.
+BEFORE_INSTALL = Path(__file__).resolve().parent.parent / "tests" / "data" / "install_424d4ef.sql"
+# For one measure only, in a copy of the ledger: the hash chain's function returning a constant.
+NO_HASH = (
+    "CREATE OR REPLACE FUNCTION ledger.event_hash(p_previous bytea, p_event ledger.events) RETURNS bytea"
+    " LANGUAGE plpgsql IMMUTABLE AS $f$BEGIN RETURN '\\x00'::bytea; END$f$"
+)
+
+
 # A stand-in for an event's chain hash in the baseline tables' rows: they store what an event row
 # stores (32 bytes here), not what computing it costs.
 CHAIN_HASH = bytes(range(32))
@@ -206,7 +216,7 @@ def deposit_statement(conn: psycopg.Connection[Any]) -> Callable[[uuid.UUID], ob
     """Deposits 1.00 into the given account: one prepared ``ledger.deposit`` call, one transaction."""
 
     def deposit(account: uuid.UUID) -> object:
-        return conn.execute(DEPOSIT_SQL, (account, Decimal("1.00"), uuid.uuid4()), prepare=True).fetchone()
+        return conn.execute(DEPOSIT_SQL, (account, Decimal("1.00"), new_event_id()), prepare=True).fetchone()
 
     return deposit
 
@@ -227,21 +237,18 @@ class Bench:
         self.report = report
         self.conn = psycopg.connect(conninfo, autocommit=True)
         self.t0 = datetime.now(timezone.utc) - timedelta(days=400)
+        self.side_ledgers_made: list[str] = []  # databases made by side_ledgers, dropped after use
 
     # -- set-up ---------------------------------------------------------------------------------
 
     def prepare(self) -> None:
         migrate(self.conninfo)
         self.conn.execute("CREATE SCHEMA IF NOT EXISTS bench")
-        for table in ("baseline_events", "baseline_events_bare"):
+        for table in ("baseline_events", "fair_events", "fair_accounts", "floor_events"):
             self.conn.execute(sql.SQL("DROP TABLE IF EXISTS bench.{}").format(sql.Identifier(table)))
-        # The baseline: the same rows into a copy of ledger.events (columns, defaults, identity,
-        # constraints, indexes), with no ledger in between; and a bare copy without the CHECKs.
+        # The baseline of batches: the same rows into a copy of ledger.events (columns, defaults,
+        # identity, constraints, indexes), with no ledger in between.
         self.conn.execute("CREATE TABLE bench.baseline_events (LIKE ledger.events INCLUDING ALL)")
-        self.conn.execute(
-            "CREATE TABLE bench.baseline_events_bare"
-            " (LIKE ledger.events INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)"
-        )
         row = self.conn.execute("SELECT snapshot_interval FROM ledger.stats()").fetchone()
         self.interval = int(row[0]) if row else 50
         self.report.meta["snapshot_interval"] = self.interval
@@ -283,64 +290,167 @@ class Bench:
     # -- workloads ------------------------------------------------------------------------------
 
     def single_event_appends(self) -> None:
+        """One deposit per transaction, against what its parts cost and what it cost before.
+
+        All on one connection each, 1,000 accounts chosen at random, interleaved: the Python
+        client; ``SELECT ledger.deposit`` as a prepared statement (what any language does); the
+        fair baseline (the issue's: the event and the balance in one statement, on copies of
+        ``ledger.events`` and ``ledger.accounts`` with every index and constraint they have, no
+        rules, no hash); a single-row INSERT into the copy of ``ledger.events``; the physical floor
+        (the same row into a table with no index); the same ledger with its hash chain stubbed out
+        (``event_hash`` returning a constant: a copy made for this measure only); and the release
+        before this one (tests/data/install_424d4ef.sql, restored here) when psql is at hand.
+        """
         n, trials = self.sizes.single_events, self.sizes.single_trials
         log(f"single-event appends: {n} events per trial, {trials} trials")
+        accounts = self.open_accounts(1000)
         ledger = Ledger(self.conninfo)
-        account = self.open_account("single")
-        raw_account = self.open_account("raw")
-        aggregate = uuid.uuid4()
-        sequence = [1]
         payload = Jsonb({"amount": "1.00"})
+        self.conn.execute("CREATE TABLE bench.fair_events (LIKE ledger.events INCLUDING ALL)")
+        self.conn.execute("CREATE TABLE bench.fair_accounts (LIKE ledger.accounts INCLUDING ALL)")
+        self.conn.execute(
+            "INSERT INTO bench.fair_accounts SELECT * FROM ledger.accounts WHERE account_id = ANY(%s)", (accounts,)
+        )
+        self.conn.execute("CREATE TABLE bench.floor_events (LIKE ledger.events INCLUDING DEFAULTS INCLUDING IDENTITY)")
+        fair_sql = (
+            "WITH a AS (UPDATE bench.fair_accounts SET balance = balance + 1.00, version = version + 1,"
+            " last_event_at = clock_timestamp() WHERE account_id = %s RETURNING account_id, version, last_event_at)"
+            " INSERT INTO bench.fair_events (event_id, aggregate_id, sequence_number, event_type, payload,"
+            " occurred_at, hash) SELECT %s, a.account_id, a.version, 'MoneyDeposited', %s, a.last_event_at, %s FROM a"
+        )
+        insert_sql = (
+            "INSERT INTO bench.{} (event_id, aggregate_id, sequence_number, event_type, payload, occurred_at, hash)"
+            " VALUES (%s, %s, %s, 'MoneyDeposited', %s, %s, %s)"
+        )
+        picks = random.Random(7)
+        sequence = [0]
+
+        def pick() -> uuid.UUID:
+            return accounts[picks.randrange(len(accounts))]
 
         def client() -> None:
             for _ in range(n):
-                ledger.deposit(account, Decimal("1.00"))
+                ledger.deposit(pick(), Decimal("1.00"))
 
-        def raw() -> None:
+        def statement(conn: psycopg.Connection[Any], keys: list[uuid.UUID]) -> Work:
+            deposit = deposit_statement(conn)
+
+            def run() -> None:
+                for _ in range(n):
+                    deposit(keys[picks.randrange(len(keys))])
+
+            return run
+
+        def fair() -> None:
             for _ in range(n):
-                self.conn.execute("SELECT ledger.deposit(%s, %s)", (raw_account, Decimal("1.00")))
+                self.conn.execute(fair_sql, (pick(), new_event_id(), payload, CHAIN_HASH), prepare=True)
 
-        def baseline(table: str) -> Callable[[], Work]:
-            query = sql.SQL(
-                "INSERT INTO bench.{} (event_id, aggregate_id, sequence_number, event_type, payload, occurred_at, hash)"
-                " VALUES (%s, %s, %s, 'MoneyDeposited', %s, %s, %s)"
-            ).format(sql.Identifier(table))
+        def insert(table: str) -> Work:
+            query = insert_sql.format(table)
 
-            def prepare() -> Work:
+            def run() -> None:
                 now = datetime.now(timezone.utc)
-                rows = []
                 for _ in range(n):
                     sequence[0] += 1
-                    rows.append((uuid.uuid4(), aggregate, sequence[0], payload, now, CHAIN_HASH))
+                    row = (new_event_id(), accounts[0], sequence[0], payload, now, CHAIN_HASH)
+                    self.conn.execute(query, row, prepare=True)
 
-                def run() -> None:
-                    for row in rows:
-                        self.conn.execute(query, row)
+            return run
 
-                return run
-
-            return prepare
-
-        samples = interleaved(
-            {"client": client, "raw": raw},
-            trials,
-            prepare={"baseline": baseline("baseline_events"), "bare": baseline("baseline_events_bare")},
-        )
+        work: dict[str, Work] = {
+            "client": client,
+            "raw": statement(self.conn, accounts),
+            "fair": fair,
+            "insert": insert("fair_events"),
+            "floor": insert("floor_events"),
+        }
+        with ExitStack() as stack:
+            for name, (conninfo, why) in self.side_ledgers().items():
+                if conninfo is None:
+                    self.report.meta[f"deposit_{name}"] = f"not measured: {why}"
+                    log(f"deposit on {name}: not measured: {why}")
+                    continue
+                conn = stack.enter_context(psycopg.connect(conninfo, autocommit=True))
+                keys = [uuid.uuid4() for _ in range(1000)]
+                conn.execute("SELECT ledger.open_account(a, 'bench') FROM pg_catalog.unnest(%s::uuid[]) AS a", (keys,))
+                work[name] = statement(conn, keys)
+                self.report.meta[f"deposit_{name}"] = why
+            samples = interleaved(work, trials)
         ledger.close()
+        for name in self.side_ledgers_made:
+            self.conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         add = self.report.add
-        c = add(Measure("append 1 event/txn: Python client (Ledger.deposit)", samples["client"], n))
-        add(Measure("append 1 event/txn: SELECT ledger.deposit(...)", samples["raw"], n))
-        b = add(Measure("baseline: INSERT 1 row + commit (copy of ledger.events)", samples["baseline"], n))
-        bare = add(Measure("baseline: INSERT 1 row + commit (same columns+indexes, no CHECKs)", samples["bare"], n))
+        c = add(Measure("append 1 event/txn: Python client (Ledger.deposit), 1,000 accounts", samples["client"], n))
+        r = add(Measure("append 1 event/txn: SELECT ledger.deposit(...), prepared", samples["raw"], n))
+        f = add(Measure("fair baseline: UPDATE balance + INSERT event, one statement (copies)", samples["fair"], n))
+        b = add(Measure("baseline: INSERT 1 row + commit (copy of ledger.events)", samples["insert"], n))
+        add(Measure("floor: INSERT 1 row + commit (no index)", samples["floor"], n))
+        self.report.targets.append(
+            Target(
+                "SELECT ledger.deposit >= 0.85 x the fair baseline (events/s)",
+                r.rate() / f.rate(),
+                0.85,
+                True,
+                f"{r.rate():,.0f} vs {f.rate():,.0f} events/s",
+            )
+        )
         self.report.targets.append(
             Target(
                 "client append >= 0.75 x single-row INSERT (events/s)",
                 c.rate() / b.rate(),
                 0.75,
                 True,
-                f"{c.rate():,.0f} vs {b.rate():,.0f} events/s; vs the CHECK-less copy {c.rate() / bare.rate():.2f}",
+                f"{c.rate():,.0f} vs {b.rate():,.0f} events/s",
             )
         )
+        for name, title, threshold in (
+            ("nohash", "hash chain: deposit >= 0.9 x the same ledger without it (events/s)", 0.9),
+            ("before", "deposit >= 0.9 x the release before this one, 424d4ef (events/s)", 0.9),
+        ):
+            if name not in samples:
+                reason = self.report.meta[f"deposit_{name}"]
+                self.report.targets.append(Target(title, 0.0, threshold, True, reason, measured=False))
+                continue
+            other = add(Measure(f"append 1 event/txn: SELECT ledger.deposit(...), {name}", samples[name], n))
+            detail = f"{r.rate():,.0f} vs {other.rate():,.0f} events/s"
+            self.report.targets.append(Target(title, r.rate() / other.rate(), threshold, True, detail))
+
+    def side_ledgers(self) -> dict[str, tuple[str | None, str]]:
+        """Two more ledgers on the same server, for the write path's comparisons: (conninfo or
+        None, what it is or why it is missing)."""
+        out: dict[str, tuple[str | None, str]] = {}
+        params = conninfo_to_dict(self.conninfo)
+        for name in ("nohash", "before"):
+            db = f"{params.get('dbname', BENCH_DB)}_{name}"
+            try:
+                self.conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(db)))
+                self.conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(db)))
+            except psycopg.Error as error:
+                out[name] = (None, f"cannot create a database: {str(error).splitlines()[0]}")
+                continue
+            self.side_ledgers_made.append(db)
+            conninfo = " ".join(f"{k}={v}" for k, v in {**params, "dbname": db}.items() if v is not None)
+            if name == "nohash":
+                migrate(conninfo)
+                with psycopg.connect(conninfo, autocommit=True) as conn:
+                    conn.execute(NO_HASH)
+                out[name] = (conninfo, "this ledger with ledger.event_hash returning a constant (measure only)")
+                continue
+            psql = shutil.which("psql", path=str(bin_dir())) or shutil.which("psql")
+            if psql is None:
+                out[name] = (None, "no psql to restore tests/data/install_424d4ef.sql")
+                continue
+            done = subprocess.run(
+                [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f", str(BEFORE_INSTALL)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                out[name] = (None, f"restoring the release before failed: {done.stderr.strip()[:200]}")
+                continue
+            out[name] = (conninfo, "the release before this one (424d4ef), restored from tests/data")
+        return out
 
     def batch_appends(self) -> None:
         trials = self.sizes.batch_trials

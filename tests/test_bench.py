@@ -20,7 +20,10 @@ def test_quick_benchmark_runs_every_workload_and_writes_results(dsn: str, tmp_pa
     assert "PostgreSQL" in results["meta"]["postgresql"]
     names = set(results["measures"])
     for expected in (
-        "append 1 event/txn: Python client (Ledger.deposit)",
+        "append 1 event/txn: Python client (Ledger.deposit), 1,000 accounts",
+        "fair baseline: UPDATE balance + INSERT event, one statement (copies)",
+        "append 1 event/txn: SELECT ledger.deposit(...), nohash",
+        "append 1 event/txn: SELECT ledger.deposit(...), before",
         "append 1000 events in one ledger.append",
         "8 writers, 8 accounts (events/s)",
         "replay 10k: full fold (ledger.replay)",
@@ -34,7 +37,12 @@ def test_quick_benchmark_runs_every_workload_and_writes_results(dsn: str, tmp_pa
     assert {t["name"] for t in results["targets"]} >= {
         "client append >= 0.75 x single-row INSERT (events/s)",
         "8 writers >= 1.5 x 1 writer (events/s)",
+        "SELECT ledger.deposit >= 0.85 x the fair baseline (events/s)",
+        "hash chain: deposit >= 0.9 x the same ledger without it (events/s)",
+        "deposit >= 0.9 x the release before this one, 424d4ef (events/s)",
     }
+    write_path = [t for t in results["targets"] if "0.9 x" in t["name"] or "fair baseline" in t["name"]]
+    assert all(t["measured"] for t in write_path)
     assert (tmp_path / "replay.png").read_bytes()[:4] == b"\x89PNG"
     # Emmett needs node and `npm ci`: where either is missing, its rows say why instead of figures.
     emmett = results["tables"]["peer_emmett"]
