@@ -13,7 +13,8 @@
 -- It is ledger.account_apply's transition for these two types (the amount added or taken, never
 -- below zero; the next sequence number; the time never before the previous event's) and
 -- ledger.append_events' way of storing it (recorded_at and the default occurred_at from the
--- clock, the hash chained on the account's last hash), written a second time for speed:
+-- clock, never before the previous event's; the hash chained on the account's last hash),
+-- written a second time for speed:
 -- tests/test_properties.py checks on random histories that both paths store the same rows and
 -- raise the same errors, and ledger.verify replays every account with the fold.
 --
@@ -63,6 +64,10 @@ BEGIN
         ELSE
             v_metadata := ledger.check_metadata(p_metadata, 'events[0].metadata');
         END IF;
+        -- Read before the row lock: if a writer that held the lock meanwhile recorded its event
+        -- later than this reading, this event takes that time (GREATEST below), so an account's
+        -- events are recorded in sequence order (the Citus positioner relies on it), as
+        -- ledger.append_events, which reads the clock under the lock, gives by construction.
         v_clock := pg_catalog.clock_timestamp();
         v_event_id := coalesce(p_event_id, ledger.new_event_id(v_clock));
         WITH changed AS (
@@ -71,13 +76,13 @@ BEGIN
                 version = a.version + 1,
                 last_event_at = GREATEST(v_clock, a.last_event_at),
                 last_event_id = v_event_id,
-                last_recorded_at = v_clock,
+                last_recorded_at = GREATEST(v_clock, a.last_recorded_at),
                 last_hash = ledger.event_hash(
                     a.last_hash,
                     ROW(
                         NULL, v_event_id, a.account_id, a.version + 1, p_event_type,
                         ledger.current_event_version(p_event_type), p_payload, v_metadata,
-                        GREATEST(v_clock, a.last_event_at), v_clock, NULL, NULL
+                        GREATEST(v_clock, a.last_event_at), GREATEST(v_clock, a.last_recorded_at), NULL, NULL
                     )::ledger.events)
             WHERE a.account_id = p_account_id
               AND (p_expected_version IS NULL OR a.version = p_expected_version)
@@ -86,11 +91,7 @@ BEGIN
               -- UPDATE got the row lock left its id here: the row is then not written, and
               -- ledger.append_events returns that call's version.
               AND a.last_event_id IS DISTINCT FROM v_event_id
-              -- The clock was read before the row lock: an event recorded after that reading (by a
-              -- writer that held the lock meanwhile) sends this one to ledger.append_events, which
-              -- reads the clock under the lock, so an account's events are recorded in order.
-              AND (a.last_recorded_at IS NULL OR a.last_recorded_at <= v_clock)
-            RETURNING a.version, a.last_event_at, a.last_hash
+            RETURNING a.version, a.last_event_at, a.last_recorded_at, a.last_hash
         ),
 
         inserted AS (
@@ -99,7 +100,7 @@ BEGIN
                 payload, metadata, occurred_at, recorded_at, hash
             )
             SELECT v_event_id, p_account_id, c.version, p_event_type, ledger.current_event_version(p_event_type),
-                   p_payload, v_metadata, c.last_event_at, v_clock, c.last_hash
+                   p_payload, v_metadata, c.last_event_at, c.last_recorded_at, c.last_hash
             FROM changed AS c
             ON CONFLICT ON CONSTRAINT events_event_id_key DO NOTHING
             RETURNING sequence_number
