@@ -212,8 +212,8 @@ def test_many_threads_on_one_account_lose_nothing_and_never_overdraw(dsn: str, d
         assert client.verify() == []
     assert rejected, "the workload is meant to hit insufficient funds sometimes"
     # Recorded and occurred in sequence order, though most writers read the clock before they
-    # got the row lock (the one-statement path sends a stale reading to the general path), and
-    # the hash chain is intact.
+    # got the row lock (the one-statement path then takes the last event's time), and the hash
+    # chain is intact.
     times = db.execute(
         "SELECT recorded_at, occurred_at FROM ledger.events WHERE aggregate_id = %s ORDER BY sequence_number",
         (account,),
