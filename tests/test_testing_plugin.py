@@ -31,6 +31,8 @@ NAMES = Path(__file__).with_name("databases.txt")
 def remember(dsn):
     with psycopg.connect(dsn) as conn:
         NAMES.open("a").write(conn.info.dbname + "\\n")
+        data_directory = conn.execute("SELECT current_setting('data_directory')").fetchone()[0]
+        NAMES.with_name("servers.txt").write_text(data_directory)
 
 
 def test_a_ledger_on_a_migrated_database(pgledger_ledger, pgledger_dsn):
@@ -87,9 +89,11 @@ def test_users_tests_get_fresh_migrated_databases_on_the_given_server(tmp_path: 
 
 @pytest.mark.slow
 def test_without_a_server_the_plugin_starts_a_throwaway_embedded_one(tmp_path: Path) -> None:
-    scratch = Path(tempfile.gettempdir())
-    before = set(scratch.glob("pgledger-pytest-*"))
     result, names = run_user_suite(tmp_path, None)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout and len(set(names)) == 2
-    assert set(scratch.glob("pgledger-pytest-*")) <= before  # stopped and removed
+    # The throwaway server's data directory, in a scratch directory of its own, is gone.
+    data_directory = Path((tmp_path / "servers.txt").read_text())
+    assert data_directory.parent.name.startswith("pgledger-pytest-")
+    assert data_directory.parent.parent == Path(tempfile.gettempdir())
+    assert not data_directory.parent.exists()  # stopped and removed
