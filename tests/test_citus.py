@@ -304,3 +304,40 @@ def test_a_subscriber_follows_the_cluster(citus: ClusterInfo, ledger: Ledger) ->
     assert total == len(seen) > 0
     assert [e.position for e in seen] == list(range(1, len(seen) + 1))
     assert seen[-1].account_id == account
+
+
+def test_verify_and_replay_name_a_damaged_account_on_the_cluster(citus: ClusterInfo, ledger: Ledger) -> None:
+    """The set-based verify pass, verify_batch (what `pgledger verify` pages with) and the PL/pgSQL
+    fold behind replay all run on the cluster. Last in the module: the damaged history it writes
+    cannot be removed (append-only) and would be reported by every later verify()."""
+    tampered = uuid.uuid4()
+    ledger.open_account(tampered, "Tampered")
+    ledger.deposit(tampered, Decimal("3.00"))
+    with psycopg.connect(citus.coordinator, autocommit=True) as owner:
+        owner.execute("UPDATE ledger.accounts SET balance = balance + 1 WHERE account_id = %s", (tampered,))
+        try:
+            reported = ledger.verify()
+            assert [(m.account_id, m.projection.balance, m.replayed.balance) for m in reported] == [
+                (tampered, Decimal("4.00"), Decimal("3.00"))
+            ]
+            page = ledger.verify_batch(None, 1000)
+            assert [row[0] for row in page if not row[1]] == [tampered]
+        finally:
+            owner.execute("UPDATE ledger.accounts SET balance = balance - 1 WHERE account_id = %s", (tampered,))
+        assert ledger.verify() == []
+        # A history written past the API, its time going back: the set-based pass cannot prove it,
+        # the PL/pgSQL fold names the event, on the worker (replay) and in verify().
+        damaged = uuid.uuid4()
+        with owner.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO ledger.events (event_id, aggregate_id, sequence_number, event_type, payload,"
+                " occurred_at, hash) VALUES (%s, %s, %s, %s, %s, %s, '\\x00')",
+                [
+                    (uuid.uuid4(), damaged, 1, "AccountOpened", '{"owner_name": "Eve"}', "2026-01-02T00:00:00Z"),
+                    (uuid.uuid4(), damaged, 2, "MoneyDeposited", '{"amount": "1.00"}', "2026-01-01T00:00:00Z"),
+                ],
+            )
+    with pytest.raises(EventTimeOrderError):
+        ledger.replay(damaged)
+    [mismatch] = ledger.verify()
+    assert mismatch.account_id == damaged and mismatch.error is not None and mismatch.error.startswith("LG006: ")

@@ -1,7 +1,7 @@
 -- ledger.verify_account(account_id): one account's projection row, its state replayed with the
--- strict fold, whether they are equal, and `error` (SQLSTATE: message) when its history cannot
--- be folded. Internal: the per-account step of ledger.verify and ledger.verify_batch. Raises
--- nothing.
+-- strict fold (ledger.full_fold), whether they are equal, and `error` (SQLSTATE: message) when
+-- its history cannot be folded. Internal: the per-account step of ledger.verify and
+-- ledger.verify_batch. Raises nothing.
 CREATE OR REPLACE FUNCTION ledger.verify_account(p_account_id uuid)
 RETURNS TABLE (account_id uuid, equal boolean, projection ledger.account, replayed ledger.account, error text)
 LANGUAGE plpgsql
@@ -9,13 +9,14 @@ STABLE
 AS $function$
 BEGIN
     account_id := p_account_id;
-    projection := (
-        SELECT ROW(a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at)::ledger.account
-        FROM ledger.accounts AS a WHERE a.account_id = p_account_id);
+    -- SELECT INTO, not an assignment from a scalar subquery: on Citus the latter is planned with
+    -- the function's variables as parameters of unknown type, and fails.
+    SELECT a.account_id, a.owner_name, a.balance, a.version, a.opened_at, a.last_event_at
+    INTO projection
+    FROM ledger.accounts AS a
+    WHERE a.account_id = p_account_id;
     BEGIN
-        replayed := (
-            SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number)
-            FROM ledger.events AS e WHERE e.aggregate_id = p_account_id);
+        replayed := ledger.full_fold(p_account_id);
     EXCEPTION
         WHEN OTHERS THEN
             replayed := NULL;

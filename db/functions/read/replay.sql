@@ -1,5 +1,6 @@
 -- ledger.replay(account_id): the account's state computed from its full event history by the
--- fold ledger.account_fold, ignoring the projection. Same row shape as ledger.account_state.
+-- strict fold (ledger.full_fold: what ledger.account_fold returns), ignoring the projection.
+-- Same row shape as ledger.account_state.
 -- One row, or no row when the account has no events. Raises nothing on a stored history.
 CREATE OR REPLACE FUNCTION ledger.replay(p_account_id uuid)
 RETURNS SETOF ledger.account
@@ -10,13 +11,9 @@ SET search_path = pg_catalog, pg_temp
 AS $function$
 BEGIN
     RETURN QUERY
-        SELECT (f.state).*
-        FROM (
-            SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number) AS state
-            FROM ledger.events AS e
-            WHERE e.aggregate_id = p_account_id
-        ) AS f
-        WHERE (f.state).version IS NOT NULL;
+        SELECT s.*
+        FROM ledger.full_fold(p_account_id) AS s
+        WHERE s.version IS NOT NULL;
 END;
 $function$;
 
