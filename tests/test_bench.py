@@ -28,9 +28,11 @@ def test_quick_benchmark_runs_every_workload_and_writes_results(dsn: str, tmp_pa
         "8 writers, 8 accounts (events/s)",
         "replay 10k: full fold (ledger.replay)",
         "replay 10k: from snapshot (ledger.load_account)",
+        "replay 10k: the PL/pgSQL fold (ledger.account_fold)",
     ):
         assert expected in names
     assert [row["events"] for row in results["tables"]["scale"]] == [1_000, 10_000]
+    assert all(row["plain_sum_ms"] > 0 for row in results["tables"]["scale"])
     assert len(results["tables"]["peer"]) == 4
     assert results["tables"]["follower"][0]["events_followed"] == 8 * 50 + 8
     assert all(m["samples_s"] and min(m["samples_s"]) > 0 for m in results["measures"].values())
@@ -40,6 +42,7 @@ def test_quick_benchmark_runs_every_workload_and_writes_results(dsn: str, tmp_pa
         "SELECT ledger.deposit >= 0.85 x the fair baseline (events/s)",
         "hash chain: deposit >= 0.9 x the same ledger without it (events/s)",
         "deposit >= 0.9 x the release before this one, 424d4ef (events/s)",
+        "strict full replay (ledger.replay) <= 3 x plain sum(), 10,000 events",
     }
     write_path = [t for t in results["targets"] if "0.9 x" in t["name"] or "fair baseline" in t["name"]]
     assert all(t["measured"] for t in write_path)
