@@ -1709,7 +1709,7 @@ COMMENT ON FUNCTION ledger.fold_after(ledger.account, uuid, bigint, timestamptz)
 -- ledger.account_fold(e ORDER BY e.sequence_number) returns over its events (NULL when it has
 -- none), with the same errors, several times faster on a long history.
 --
--- How (ledger.full_fold_all, for one account): one scan of the account's events sorted by
+-- How (ledger.full_fold_pass): one scan of the account's events sorted by
 -- (occurred_at, sequence_number) feeds built-in aggregates only (no PL/pgSQL call per event),
 -- which prove the history legal:
 --   * the sequence numbers, in that order, are exactly 1..n: no gap, no duplicate, and the times
@@ -1748,7 +1748,7 @@ DECLARE
     v_state ledger.account;
 BEGIN
     BEGIN
-        SELECT f.state INTO v_pass FROM ledger.full_fold_all(ARRAY[p_account_id]) AS f;
+        SELECT f.state INTO v_pass FROM ledger.full_fold_pass(p_account_id) AS f;
         IF NOT FOUND THEN
             RETURN NULL;  -- no events
         END IF;
@@ -1772,18 +1772,20 @@ $function$;
 
 COMMENT ON FUNCTION ledger.full_fold(uuid) IS
 'An account''s state folded from its whole history: what ledger.account_fold returns, same errors, one set-based pass when the history is provably legal (internal).';
--- functions/fold/full_fold_all.sql
--- ledger.full_fold_all(accounts): ledger.full_fold's set-based pass for many accounts at once
--- (every account when NULL): one row per account with events, its state when the pass proves
--- its history legal, NULL when it does not (ledger.full_fold then decides, with the PL/pgSQL
--- fold). Raises when any history's running balance goes negative or an amount cannot be taken in
--- whole bigint cents: the caller then goes account by account. Internal: ledger.full_fold
--- calls it for one account; ledger.verify runs the same query written out, for all accounts.
+-- functions/fold/full_fold_pass.sql
+-- ledger.full_fold_pass(account_id): ledger.full_fold's set-based pass over one account's
+-- history: one row when the account has events, with its state when the pass proves the history
+-- legal and NULL when it does not (ledger.full_fold then decides, with the PL/pgSQL fold). Raises
+-- when the running balance goes negative or an amount cannot be taken in whole bigint cents
+-- (ledger.full_fold then lets the PL/pgSQL fold name the error). Internal. ledger.verify runs the
+-- same query written out without the account filter, for every account at once
+-- (tests/test_fast_fold.py checks that the two stay the same).
 --
--- One sort of all their events by (account, occurred_at, sequence_number), the same aggregates as
--- ledger.full_fold per account, and event 1 of each account looked up by the unique index. A
--- plain SQL function so that it is inlined into its caller's query (on Citus too).
-CREATE OR REPLACE FUNCTION ledger.full_fold_all(p_accounts uuid[])
+-- One sort of the events by (account, occurred_at, sequence_number), built-in aggregates, and
+-- event 1 looked up by the unique index. A plain SQL function, inlined into its caller's query.
+-- The account is a plain equality (no "NULL means all"): PL/pgSQL's generic plan of an OR would
+-- scan the whole table.
+CREATE OR REPLACE FUNCTION ledger.full_fold_pass(p_account_id uuid)
 RETURNS TABLE (account_id uuid, state ledger.account)
 LANGUAGE sql
 STABLE
@@ -1826,7 +1828,7 @@ AS $function$
                     WHEN 'AccountOpened' THEN 0
                 END AS signed_amount
             FROM ledger.events AS e
-            WHERE p_accounts IS NULL OR e.aggregate_id = ANY(p_accounts)
+            WHERE e.aggregate_id = p_account_id
             ORDER BY e.aggregate_id, e.occurred_at, e.sequence_number
         ) AS s
         GROUP BY s.aggregate_id
@@ -1834,12 +1836,12 @@ AS $function$
     LEFT JOIN ledger.events AS o ON o.aggregate_id = g.aggregate_id AND o.sequence_number = 1;
 $function$;
 
-COMMENT ON FUNCTION ledger.full_fold_all(uuid[]) IS
-'ledger.full_fold''s set-based pass over many accounts (all when NULL): the state where it proves the history legal, else NULL (internal).';
+COMMENT ON FUNCTION ledger.full_fold_pass(uuid) IS
+'ledger.full_fold''s set-based pass over one account: its state where it proves the history legal, else NULL (internal).';
 -- functions/fold/nonnegative_running_sum.sql
 -- ledger.nonnegative_running_sum(bigint): -2^63 plus the sum of its inputs, added in input order
 -- by the built-in int8pl, which raises 22003 (bigint out of range) the moment the running sum is
--- negative (or beyond 2^64 - 1). ledger.full_fold_all feeds it an account's amounts in cents in
+-- negative (or beyond 2^64 - 1). ledger.full_fold_pass feeds it an account's amounts in cents in
 -- sequence order: it finishes only if the balance never went below zero, at C speed.
 -- (noqa: sqlfluff's postgres dialect does not know CREATE AGGREGATE's option list.)
 CREATE OR REPLACE AGGREGATE ledger.nonnegative_running_sum(bigint) (  -- noqa: LT01
@@ -1849,7 +1851,7 @@ CREATE OR REPLACE AGGREGATE ledger.nonnegative_running_sum(bigint) (  -- noqa: L
 );
 
 COMMENT ON AGGREGATE ledger.nonnegative_running_sum(bigint) IS  -- noqa: LT01
-'-2^63 plus the sum of its inputs, in input order; raises 22003 as soon as the running sum is negative (internal to ledger.full_fold_all).';
+'-2^63 plus the sum of its inputs, in input order; raises 22003 as soon as the running sum is negative (internal to ledger.full_fold_pass and ledger.verify).';
 -- functions/fold/sequence_bound.sql
 -- ledger.sequence_bound(account_id, at): an upper bound, known from the snapshots, on the
 -- sequence numbers of the account's events with occurred_at <= at: one less than the first
@@ -2313,7 +2315,7 @@ BEGIN
     -- One set-based pass; if it raises (a negative running balance, a malformed amount), account
     -- by account instead.
     BEGIN
-        -- The query of ledger.full_fold_all(NULL), written out: Citus plans a SQL function's
+        -- The query of ledger.full_fold_pass, for every account, written out: Citus plans a SQL function's
         -- query over distributed tables only when it is the whole statement, not when it is
         -- joined. An account whose history it does not prove legal gets a NULL state and goes to
         -- ledger.verify_account. (tests/test_fast_fold.py holds both to the PL/pgSQL fold.)
@@ -5757,7 +5759,7 @@ COMMENT ON FUNCTION ledger.fold_after(ledger.account, uuid, bigint, timestamptz)
 -- ledger.account_fold(e ORDER BY e.sequence_number) returns over its events (NULL when it has
 -- none), with the same errors, several times faster on a long history.
 --
--- How (ledger.full_fold_all, for one account): one scan of the account's events sorted by
+-- How (ledger.full_fold_pass): one scan of the account's events sorted by
 -- (occurred_at, sequence_number) feeds built-in aggregates only (no PL/pgSQL call per event),
 -- which prove the history legal:
 --   * the sequence numbers, in that order, are exactly 1..n: no gap, no duplicate, and the times
@@ -5796,7 +5798,7 @@ DECLARE
     v_state ledger.account;
 BEGIN
     BEGIN
-        SELECT f.state INTO v_pass FROM ledger.full_fold_all(ARRAY[p_account_id]) AS f;
+        SELECT f.state INTO v_pass FROM ledger.full_fold_pass(p_account_id) AS f;
         IF NOT FOUND THEN
             RETURN NULL;  -- no events
         END IF;
@@ -5820,18 +5822,20 @@ $function$;
 
 COMMENT ON FUNCTION ledger.full_fold(uuid) IS
 'An account''s state folded from its whole history: what ledger.account_fold returns, same errors, one set-based pass when the history is provably legal (internal).';
--- functions/fold/full_fold_all.sql
--- ledger.full_fold_all(accounts): ledger.full_fold's set-based pass for many accounts at once
--- (every account when NULL): one row per account with events, its state when the pass proves
--- its history legal, NULL when it does not (ledger.full_fold then decides, with the PL/pgSQL
--- fold). Raises when any history's running balance goes negative or an amount cannot be taken in
--- whole bigint cents: the caller then goes account by account. Internal: ledger.full_fold
--- calls it for one account; ledger.verify runs the same query written out, for all accounts.
+-- functions/fold/full_fold_pass.sql
+-- ledger.full_fold_pass(account_id): ledger.full_fold's set-based pass over one account's
+-- history: one row when the account has events, with its state when the pass proves the history
+-- legal and NULL when it does not (ledger.full_fold then decides, with the PL/pgSQL fold). Raises
+-- when the running balance goes negative or an amount cannot be taken in whole bigint cents
+-- (ledger.full_fold then lets the PL/pgSQL fold name the error). Internal. ledger.verify runs the
+-- same query written out without the account filter, for every account at once
+-- (tests/test_fast_fold.py checks that the two stay the same).
 --
--- One sort of all their events by (account, occurred_at, sequence_number), the same aggregates as
--- ledger.full_fold per account, and event 1 of each account looked up by the unique index. A
--- plain SQL function so that it is inlined into its caller's query (on Citus too).
-CREATE OR REPLACE FUNCTION ledger.full_fold_all(p_accounts uuid[])
+-- One sort of the events by (account, occurred_at, sequence_number), built-in aggregates, and
+-- event 1 looked up by the unique index. A plain SQL function, inlined into its caller's query.
+-- The account is a plain equality (no "NULL means all"): PL/pgSQL's generic plan of an OR would
+-- scan the whole table.
+CREATE OR REPLACE FUNCTION ledger.full_fold_pass(p_account_id uuid)
 RETURNS TABLE (account_id uuid, state ledger.account)
 LANGUAGE sql
 STABLE
@@ -5874,7 +5878,7 @@ AS $function$
                     WHEN 'AccountOpened' THEN 0
                 END AS signed_amount
             FROM ledger.events AS e
-            WHERE p_accounts IS NULL OR e.aggregate_id = ANY(p_accounts)
+            WHERE e.aggregate_id = p_account_id
             ORDER BY e.aggregate_id, e.occurred_at, e.sequence_number
         ) AS s
         GROUP BY s.aggregate_id
@@ -5882,12 +5886,12 @@ AS $function$
     LEFT JOIN ledger.events AS o ON o.aggregate_id = g.aggregate_id AND o.sequence_number = 1;
 $function$;
 
-COMMENT ON FUNCTION ledger.full_fold_all(uuid[]) IS
-'ledger.full_fold''s set-based pass over many accounts (all when NULL): the state where it proves the history legal, else NULL (internal).';
+COMMENT ON FUNCTION ledger.full_fold_pass(uuid) IS
+'ledger.full_fold''s set-based pass over one account: its state where it proves the history legal, else NULL (internal).';
 -- functions/fold/nonnegative_running_sum.sql
 -- ledger.nonnegative_running_sum(bigint): -2^63 plus the sum of its inputs, added in input order
 -- by the built-in int8pl, which raises 22003 (bigint out of range) the moment the running sum is
--- negative (or beyond 2^64 - 1). ledger.full_fold_all feeds it an account's amounts in cents in
+-- negative (or beyond 2^64 - 1). ledger.full_fold_pass feeds it an account's amounts in cents in
 -- sequence order: it finishes only if the balance never went below zero, at C speed.
 -- (noqa: sqlfluff's postgres dialect does not know CREATE AGGREGATE's option list.)
 CREATE OR REPLACE AGGREGATE ledger.nonnegative_running_sum(bigint) (  -- noqa: LT01
@@ -5897,7 +5901,7 @@ CREATE OR REPLACE AGGREGATE ledger.nonnegative_running_sum(bigint) (  -- noqa: L
 );
 
 COMMENT ON AGGREGATE ledger.nonnegative_running_sum(bigint) IS  -- noqa: LT01
-'-2^63 plus the sum of its inputs, in input order; raises 22003 as soon as the running sum is negative (internal to ledger.full_fold_all).';
+'-2^63 plus the sum of its inputs, in input order; raises 22003 as soon as the running sum is negative (internal to ledger.full_fold_pass and ledger.verify).';
 -- functions/fold/sequence_bound.sql
 -- ledger.sequence_bound(account_id, at): an upper bound, known from the snapshots, on the
 -- sequence numbers of the account's events with occurred_at <= at: one less than the first
@@ -6361,7 +6365,7 @@ BEGIN
     -- One set-based pass; if it raises (a negative running balance, a malformed amount), account
     -- by account instead.
     BEGIN
-        -- The query of ledger.full_fold_all(NULL), written out: Citus plans a SQL function's
+        -- The query of ledger.full_fold_pass, for every account, written out: Citus plans a SQL function's
         -- query over distributed tables only when it is the whole statement, not when it is
         -- joined. An account whose history it does not prove legal gets a NULL state and goes to
         -- ledger.verify_account. (tests/test_fast_fold.py holds both to the PL/pgSQL fold.)

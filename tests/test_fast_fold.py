@@ -150,7 +150,7 @@ def test_full_fold_equals_the_plpgsql_fold(dsn: str, steps: list[Any], damage: s
         expected = outcome(conn, PLPGSQL_FOLD, account)
         assert outcome(conn, "SELECT ledger.full_fold(%s)::text", account) == expected
         # The set-based pass itself: where it claims a state, that state is the fold's.
-        claim = outcome(conn, "SELECT state::text FROM ledger.full_fold_all(ARRAY[%s]::uuid[])", account)
+        claim = outcome(conn, "SELECT state::text FROM ledger.full_fold_pass(%s)", account)
         if claim[0] == "state" and claim[1] is not None:
             assert claim == expected
         # verify_account reports the same state, or the same error as text.
@@ -187,12 +187,12 @@ $$
 def test_the_set_based_pass_proves_a_legal_history_and_its_state(db: psycopg.Connection[Any]) -> None:
     account = uuid.uuid4()
     write(db, account, history(THREE_STEPS, None, 0))
-    row = db.execute("SELECT state::text FROM ledger.full_fold_all(ARRAY[%s]::uuid[])", (account,)).fetchone()
+    row = db.execute("SELECT state::text FROM ledger.full_fold_pass(%s)", (account,)).fetchone()
     assert row == (f'({account},Ada,8.75,4,"2026-01-01 00:00:00+00","2026-01-01 00:00:02+00")',)
     assert outcome(db, PLPGSQL_FOLD, account) == ("state", row[0])
     # An overdraft makes the pass raise (22003 from int8pl); ledger.full_fold then gives LG004.
     write(db, overdrawn := uuid.uuid4(), history([("MoneyWithdrawn", "0.01", 0)], None, 0))
-    assert outcome(db, "SELECT state::text FROM ledger.full_fold_all(ARRAY[%s]::uuid[])", overdrawn)[1][0] == "22003"
+    assert outcome(db, "SELECT state::text FROM ledger.full_fold_pass(%s)", overdrawn)[1][0] == "22003"
     assert outcome(db, "SELECT ledger.full_fold(%s)::text", overdrawn)[1][0] == "LG004"
 
 
@@ -278,8 +278,8 @@ def test_verify_reports_exactly_what_the_fold_rejects_or_computes_differently(ds
     assert reported == expected
 
 
-def test_verify_runs_the_very_query_of_full_fold_all(db: psycopg.Connection[Any]) -> None:
-    """ledger.verify writes ledger.full_fold_all's query out (Citus cannot join a SQL function's
+def test_verify_runs_the_very_query_of_full_fold_pass(db: psycopg.Connection[Any]) -> None:
+    """ledger.verify writes ledger.full_fold_pass's query out (Citus cannot join a SQL function's
     query); the copy must stay the tested query, for all accounts."""
 
     def source(function: str) -> str:
@@ -287,7 +287,7 @@ def test_verify_runs_the_very_query_of_full_fold_all(db: psycopg.Connection[Any]
         assert row is not None
         return " ".join(row[0].split())
 
-    query = source("ledger.full_fold_all(uuid[])").rstrip(";")
-    for_all = query.replace(" WHERE p_accounts IS NULL OR e.aggregate_id = ANY(p_accounts)", "")
+    query = source("ledger.full_fold_pass(uuid)").rstrip(";")
+    for_all = query.replace(" WHERE e.aggregate_id = p_account_id", "")
     assert for_all != query and len(for_all) > 1000
     assert f"FULL JOIN ( {for_all} ) AS r ON r.account_id = a.account_id" in source("ledger.verify()")

@@ -2,7 +2,7 @@
 -- ledger.account_fold(e ORDER BY e.sequence_number) returns over its events (NULL when it has
 -- none), with the same errors, several times faster on a long history.
 --
--- How (ledger.full_fold_all, for one account): one scan of the account's events sorted by
+-- How (ledger.full_fold_pass): one scan of the account's events sorted by
 -- (occurred_at, sequence_number) feeds built-in aggregates only (no PL/pgSQL call per event),
 -- which prove the history legal:
 --   * the sequence numbers, in that order, are exactly 1..n: no gap, no duplicate, and the times
@@ -41,7 +41,7 @@ DECLARE
     v_state ledger.account;
 BEGIN
     BEGIN
-        SELECT f.state INTO v_pass FROM ledger.full_fold_all(ARRAY[p_account_id]) AS f;
+        SELECT f.state INTO v_pass FROM ledger.full_fold_pass(p_account_id) AS f;
         IF NOT FOUND THEN
             RETURN NULL;  -- no events
         END IF;

@@ -19,7 +19,7 @@ BEGIN
     -- One set-based pass; if it raises (a negative running balance, a malformed amount), account
     -- by account instead.
     BEGIN
-        -- The query of ledger.full_fold_all(NULL), written out: Citus plans a SQL function's
+        -- The query of ledger.full_fold_pass, for every account, written out: Citus plans a SQL function's
         -- query over distributed tables only when it is the whole statement, not when it is
         -- joined. An account whose history it does not prove legal gets a NULL state and goes to
         -- ledger.verify_account. (tests/test_fast_fold.py holds both to the PL/pgSQL fold.)

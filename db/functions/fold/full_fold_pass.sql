@@ -1,14 +1,16 @@
--- ledger.full_fold_all(accounts): ledger.full_fold's set-based pass for many accounts at once
--- (every account when NULL): one row per account with events, its state when the pass proves
--- its history legal, NULL when it does not (ledger.full_fold then decides, with the PL/pgSQL
--- fold). Raises when any history's running balance goes negative or an amount cannot be taken in
--- whole bigint cents: the caller then goes account by account. Internal: ledger.full_fold
--- calls it for one account; ledger.verify runs the same query written out, for all accounts.
+-- ledger.full_fold_pass(account_id): ledger.full_fold's set-based pass over one account's
+-- history: one row when the account has events, with its state when the pass proves the history
+-- legal and NULL when it does not (ledger.full_fold then decides, with the PL/pgSQL fold). Raises
+-- when the running balance goes negative or an amount cannot be taken in whole bigint cents
+-- (ledger.full_fold then lets the PL/pgSQL fold name the error). Internal. ledger.verify runs the
+-- same query written out without the account filter, for every account at once
+-- (tests/test_fast_fold.py checks that the two stay the same).
 --
--- One sort of all their events by (account, occurred_at, sequence_number), the same aggregates as
--- ledger.full_fold per account, and event 1 of each account looked up by the unique index. A
--- plain SQL function so that it is inlined into its caller's query (on Citus too).
-CREATE OR REPLACE FUNCTION ledger.full_fold_all(p_accounts uuid[])
+-- One sort of the events by (account, occurred_at, sequence_number), built-in aggregates, and
+-- event 1 looked up by the unique index. A plain SQL function, inlined into its caller's query.
+-- The account is a plain equality (no "NULL means all"): PL/pgSQL's generic plan of an OR would
+-- scan the whole table.
+CREATE OR REPLACE FUNCTION ledger.full_fold_pass(p_account_id uuid)
 RETURNS TABLE (account_id uuid, state ledger.account)
 LANGUAGE sql
 STABLE
@@ -51,7 +53,7 @@ AS $function$
                     WHEN 'AccountOpened' THEN 0
                 END AS signed_amount
             FROM ledger.events AS e
-            WHERE p_accounts IS NULL OR e.aggregate_id = ANY(p_accounts)
+            WHERE e.aggregate_id = p_account_id
             ORDER BY e.aggregate_id, e.occurred_at, e.sequence_number
         ) AS s
         GROUP BY s.aggregate_id
@@ -59,5 +61,5 @@ AS $function$
     LEFT JOIN ledger.events AS o ON o.aggregate_id = g.aggregate_id AND o.sequence_number = 1;
 $function$;
 
-COMMENT ON FUNCTION ledger.full_fold_all(uuid[]) IS
-'ledger.full_fold''s set-based pass over many accounts (all when NULL): the state where it proves the history legal, else NULL (internal).';
+COMMENT ON FUNCTION ledger.full_fold_pass(uuid) IS
+'ledger.full_fold''s set-based pass over one account: its state where it proves the history legal, else NULL (internal).';
