@@ -196,11 +196,18 @@ BEGIN
             e.id,
             e.transaction_id,
             r.high - r.done AS expected,
-            pg_catalog.count(*) OVER (PARTITION BY e.aggregate_id) AS present
+            pg_catalog.count(*) OVER (PARTITION BY r.aggregate_id) AS present
         FROM runs AS r
-        JOIN ledger.events AS e
-            ON e.aggregate_id = r.aggregate_id AND e.sequence_number > r.done AND e.sequence_number <= r.high
-        WHERE NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+        CROSS JOIN LATERAL (
+            -- One index range per account. OFFSET 0 keeps it a subquery run per account: as a
+            -- plain join the planner hashed every unpositioned event of the store against every
+            -- position, a scan of both tables per call (250 ms at 300,000 events).
+            SELECT e.id, e.transaction_id
+            FROM ledger.events AS e
+            WHERE e.aggregate_id = r.aggregate_id AND e.sequence_number > r.done AND e.sequence_number <= r.high
+              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+            OFFSET 0
+        ) AS e
     )
     SELECT
         pg_catalog.array_agg(f.id ORDER BY f.id) FILTER (WHERE f.present = f.expected),

@@ -4,10 +4,14 @@
 -- positions are on the coordinator and events on the workers (which Citus cannot join directly),
 -- the positions first, then their events from the shards of their accounts. Internal. Raises
 -- nothing.
+--
+-- No parallel workers: a page is an index range of at most 100,000 positions, and starting a
+-- worker cost 6 ms of a 100-event page's 8.5 ms (PostgreSQL 15, stale statistics after a burst).
 CREATE OR REPLACE FUNCTION ledger.positioned_events(p_after_position bigint, p_through_position bigint)
 RETURNS TABLE ("position" bigint, event ledger.events)  -- noqa: RF06
 LANGUAGE plpgsql
 STABLE
+SET max_parallel_workers_per_gather = 0
 AS $function$
 DECLARE
     v_positions bigint[];
