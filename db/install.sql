@@ -2768,18 +2768,23 @@ BEGIN
         RETURN ledger.position_from_queue(p_max_count);  -- Citus: the events are on the workers
     END IF;
     SELECT c.system_identifier INTO v_system_identifier FROM pg_catalog.pg_control_system() AS c;
+    -- "Not positioned yet" is written as a scalar subquery, (SELECT position ...) IS NULL, not as
+    -- NOT EXISTS: the planner may turn NOT EXISTS into a hash anti-join that reads every position
+    -- of the store, and did, 200-350 ms a call at a million events, whenever the statistics
+    -- overestimated the new events (as right after a bulk load). The subquery is one index probe
+    -- per candidate, whatever the estimates.
     -- A look without any lock first: most calls find nothing to do and write nothing.
     SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p;
     IF v_state.system_identifier = v_system_identifier AND v_state.anchor_after IS NULL
         AND NOT EXISTS (
             SELECT FROM ledger.events AS e
             WHERE e.transaction_id >= v_state.frontier
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+              AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
         )
         AND NOT EXISTS (
             SELECT FROM ledger.events AS e
             WHERE e.transaction_id = ANY (v_state.pending)
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+              AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
         ) THEN
         RETURN 0;
     END IF;
@@ -2834,12 +2839,12 @@ BEGIN
                 SELECT e.id, e.transaction_id
                 FROM ledger.events AS e
                 WHERE e.transaction_id = ANY (v_state.pending)
-                  AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+                  AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
                 UNION ALL
                 SELECT e.id, e.transaction_id
                 FROM ledger.events AS e
                 WHERE e.transaction_id >= v_state.frontier
-                  AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+                  AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
             ) AS u
             ORDER BY u.transaction_id, u.id
             LIMIT p_max_count
@@ -2910,7 +2915,7 @@ BEGIN
             SELECT e.id, e.transaction_id
             FROM ledger.events AS e
             WHERE e.aggregate_id = r.aggregate_id AND e.sequence_number > r.done AND e.sequence_number <= r.high
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+              AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
             OFFSET 0
         ) AS e
     )
@@ -6829,18 +6834,23 @@ BEGIN
         RETURN ledger.position_from_queue(p_max_count);  -- Citus: the events are on the workers
     END IF;
     SELECT c.system_identifier INTO v_system_identifier FROM pg_catalog.pg_control_system() AS c;
+    -- "Not positioned yet" is written as a scalar subquery, (SELECT position ...) IS NULL, not as
+    -- NOT EXISTS: the planner may turn NOT EXISTS into a hash anti-join that reads every position
+    -- of the store, and did, 200-350 ms a call at a million events, whenever the statistics
+    -- overestimated the new events (as right after a bulk load). The subquery is one index probe
+    -- per candidate, whatever the estimates.
     -- A look without any lock first: most calls find nothing to do and write nothing.
     SELECT p.* INTO STRICT v_state FROM ledger.positioner AS p;
     IF v_state.system_identifier = v_system_identifier AND v_state.anchor_after IS NULL
         AND NOT EXISTS (
             SELECT FROM ledger.events AS e
             WHERE e.transaction_id >= v_state.frontier
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+              AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
         )
         AND NOT EXISTS (
             SELECT FROM ledger.events AS e
             WHERE e.transaction_id = ANY (v_state.pending)
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+              AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
         ) THEN
         RETURN 0;
     END IF;
@@ -6895,12 +6905,12 @@ BEGIN
                 SELECT e.id, e.transaction_id
                 FROM ledger.events AS e
                 WHERE e.transaction_id = ANY (v_state.pending)
-                  AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+                  AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
                 UNION ALL
                 SELECT e.id, e.transaction_id
                 FROM ledger.events AS e
                 WHERE e.transaction_id >= v_state.frontier
-                  AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+                  AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
             ) AS u
             ORDER BY u.transaction_id, u.id
             LIMIT p_max_count
@@ -6971,7 +6981,7 @@ BEGIN
             SELECT e.id, e.transaction_id
             FROM ledger.events AS e
             WHERE e.aggregate_id = r.aggregate_id AND e.sequence_number > r.done AND e.sequence_number <= r.high
-              AND NOT EXISTS (SELECT FROM ledger.event_positions AS p WHERE p.id = e.id)
+              AND (SELECT p.position FROM ledger.event_positions AS p WHERE p.id = e.id) IS NULL
             OFFSET 0
         ) AS e
     )
