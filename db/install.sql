@@ -1727,9 +1727,11 @@ COMMENT ON FUNCTION ledger.fold_after(ledger.account, uuid, bigint, timestamptz)
 -- opened_at from event 1. The amounts and owner are read through ledger.upcast_payload, as the
 -- fold reads them.
 --
--- The aggregates see the rows in the order of the subquery's ORDER BY (a subquery with ORDER BY
--- is planned as its own sorted input to the aggregate). The sequence check also verifies that
--- order: were it ever not kept, the check would fail and the PL/pgSQL fold would answer.
+-- The aggregates see the rows in the order of the subquery's ORDER BY: PostgreSQL never pulls a
+-- subquery with ORDER BY up into its parent, and plans it as the sorted input of the aggregate.
+-- The sequence check proves the aggregates saw the events in sequence order (any other order
+-- fails it, and the PL/pgSQL fold answers); that this order is also the time order rests on that
+-- sort. The property tests put a time going back at random positions of random histories.
 --
 -- work_mem: the sort holds about 100 bytes an event; 64 MB keeps an account of up to ~600,000
 -- events in memory (the default 4 MB spills from ~40,000, which costs a third more time); a
@@ -5793,9 +5795,11 @@ COMMENT ON FUNCTION ledger.fold_after(ledger.account, uuid, bigint, timestamptz)
 -- opened_at from event 1. The amounts and owner are read through ledger.upcast_payload, as the
 -- fold reads them.
 --
--- The aggregates see the rows in the order of the subquery's ORDER BY (a subquery with ORDER BY
--- is planned as its own sorted input to the aggregate). The sequence check also verifies that
--- order: were it ever not kept, the check would fail and the PL/pgSQL fold would answer.
+-- The aggregates see the rows in the order of the subquery's ORDER BY: PostgreSQL never pulls a
+-- subquery with ORDER BY up into its parent, and plans it as the sorted input of the aggregate.
+-- The sequence check proves the aggregates saw the events in sequence order (any other order
+-- fails it, and the PL/pgSQL fold answers); that this order is also the time order rests on that
+-- sort. The property tests put a time going back at random positions of random histories.
 --
 -- work_mem: the sort holds about 100 bytes an event; 64 MB keeps an account of up to ~600,000
 -- events in memory (the default 4 MB spills from ~40,000, which costs a third more time); a
