@@ -53,6 +53,8 @@ from pgledger.migrate import migrate
 from pgledger.server import EmbeddedServer, ServerError, bin_dir
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The baseline of every replay target: a plain sum of one account's amounts, the same rows read.
+PLAIN_SUM = "SELECT sum((payload ->> 'amount')::numeric) FROM ledger.events WHERE aggregate_id = %s"
 BENCH_DB = "pgledger_bench"
 # ledger.deposit(account, amount, expected_version, occurred_at, event_id), as the client calls it.
 DEPOSIT_SQL = "SELECT ledger.deposit(%s::uuid, %s::numeric, NULL, NULL, %s::uuid)"
@@ -561,10 +563,7 @@ class Bench:
                 "fold": self.call("SELECT * FROM ledger.replay(%s)", (account,)),
                 "snapshot": self.call("SELECT * FROM ledger.load_account(%s)", (account,)),
                 "snapshot_worst": self.call("SELECT * FROM ledger.load_account(%s)", (worst,)),
-                "sum": self.call(
-                    "SELECT sum((payload ->> 'amount')::numeric) FROM ledger.events WHERE aggregate_id = %s",
-                    (account,),
-                ),
+                "sum": self.call(PLAIN_SUM, (account,)),
                 # The PL/pgSQL fold itself (what ledger.replay ran before it became set-based, and
                 # what it still runs to name the error of a damaged history).
                 "plpgsql": self.call(
@@ -626,10 +625,7 @@ class Bench:
             samples = interleaved(
                 {
                     "fold": self.call("SELECT * FROM ledger.replay(%s)", (account,)),
-                    "sum": self.call(
-                        "SELECT sum((payload ->> 'amount')::numeric) FROM ledger.events WHERE aggregate_id = %s",
-                        (account,),
-                    ),
+                    "sum": self.call(PLAIN_SUM, (account,)),
                 },
                 fold_trials,
             )

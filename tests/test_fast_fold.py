@@ -124,10 +124,12 @@ def outcome(conn: psycopg.Connection[Any], query: str, account: uuid.UUID) -> tu
     return ("state", row[0])
 
 
-PLPGSQL_FOLD = (
-    "SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number)::text"
+FOLD = (
+    "SELECT ledger.account_fold(ROW(e.*)::ledger.events ORDER BY e.sequence_number) AS s"
     " FROM ledger.events AS e WHERE e.aggregate_id = %s"
 )
+PLPGSQL_FOLD = f"SELECT f.s::text FROM ({FOLD}) AS f"  # the state as text, or the fold's error
+PASS = "SELECT state::text FROM ledger.full_fold_pass(%s)"  # the set-based pass's claim
 
 
 THREE_STEPS = [("MoneyDeposited", "10.00", 1), ("MoneyWithdrawn", "2.50", 0), ("MoneyDeposited", "1.25", 1)]
@@ -150,7 +152,7 @@ def test_full_fold_equals_the_plpgsql_fold(dsn: str, steps: list[Any], damage: s
         expected = outcome(conn, PLPGSQL_FOLD, account)
         assert outcome(conn, "SELECT ledger.full_fold(%s)::text", account) == expected
         # The set-based pass itself: where it claims a state, that state is the fold's.
-        claim = outcome(conn, "SELECT state::text FROM ledger.full_fold_pass(%s)", account)
+        claim = outcome(conn, PASS, account)
         if claim[0] == "state" and claim[1] is not None:
             assert claim == expected
         # verify_account reports the same state, or the same error as text.
@@ -187,12 +189,12 @@ $$
 def test_the_set_based_pass_proves_a_legal_history_and_its_state(db: psycopg.Connection[Any]) -> None:
     account = uuid.uuid4()
     write(db, account, history(THREE_STEPS, None, 0))
-    row = db.execute("SELECT state::text FROM ledger.full_fold_pass(%s)", (account,)).fetchone()
+    row = db.execute(PASS, (account,)).fetchone()
     assert row == (f'({account},Ada,8.75,4,"2026-01-01 00:00:00+00","2026-01-01 00:00:02+00")',)
     assert outcome(db, PLPGSQL_FOLD, account) == ("state", row[0])
     # An overdraft makes the pass raise (22003 from int8pl); ledger.full_fold then gives LG004.
     write(db, overdrawn := uuid.uuid4(), history([("MoneyWithdrawn", "0.01", 0)], None, 0))
-    assert outcome(db, "SELECT state::text FROM ledger.full_fold_pass(%s)", overdrawn)[1][0] == "22003"
+    assert outcome(db, PASS, overdrawn)[1][0] == "22003"
     assert outcome(db, "SELECT ledger.full_fold(%s)::text", overdrawn)[1][0] == "LG004"
 
 
@@ -251,11 +253,7 @@ def test_verify_reports_exactly_what_the_fold_rejects_or_computes_differently(ds
                 expected[str(account)] = fold
                 conn.execute(LENIENT_PROJECTION.format(account=sql.Literal(str(account))))
                 continue
-            row = conn.execute(
-                "SELECT (s).* FROM (SELECT ledger.account_fold(ROW(e.*)::ledger.events"
-                " ORDER BY e.sequence_number) AS s FROM ledger.events AS e WHERE e.aggregate_id = %s) AS f",
-                (account,),
-            ).fetchone()
+            row = conn.execute(f"SELECT (f.s).* FROM ({FOLD}) AS f", (account,)).fetchone()
             assert row is not None
             if None in row:  # no projection row can hold it (NOT NULL): reported as missing
                 expected[str(account)] = fold
